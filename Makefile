@@ -1,0 +1,101 @@
+# kafka-chat: producer_chat and consumer_chat, C ports of a Python chat.
+#
+#   make              build both programs
+#   make demo         set up, start a local Kafka, run a short chat
+#   make test         set up, build, run unit and end-to-end tests
+#   make test-asan    the same under AddressSanitizer and UBSan
+#   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
+#
+# Set-up (Debian packages, a Python venv, Kafka jars) is done by
+# scripts/setup.sh and scripts/kafka.sh, both idempotent.
+
+PROGRAMS := producer_chat consumer_chat
+PKGS     := rdkafka jansson
+
+# The programs go to $(OUT)$(name), the objects under $(OUT)obj/. The
+# sanitizer build sets OUT=build-asan/ so both builds live side by side.
+OUT      ?=
+OBJ      := $(OUT)obj
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -lm
+
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OUT)tests/%)
+
+PYTHON   := .venv/bin/python
+PYTEST   := $(PYTHON) -m pytest
+
+.PHONY: all setup test test-unit test-e2e test-asan unit-bins demo \
+        broker broker-stop broker-clean vectors clean
+
+all: $(PROGRAMS:%=$(OUT)%)
+
+$(PROGRAMS:%=$(OUT)%): $(OUT)%: $(OBJ)/%.o $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit-bins: $(UNIT_BIN)
+
+# ---- set-up ---------------------------------------------------------------
+
+setup:
+	scripts/setup.sh
+
+# ---- tests ----------------------------------------------------------------
+
+test: setup
+	$(MAKE) all unit-bins
+	$(MAKE) test-unit
+	$(MAKE) test-e2e
+
+test-unit: unit-bins
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+test-e2e: all
+	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
+
+test-asan: setup
+	$(MAKE) OUT=build-asan/ CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" all unit-bins
+	$(MAKE) OUT=build-asan/ test-unit
+	$(MAKE) OUT=build-asan/ test-e2e
+
+# The vector files are committed; this regenerates them with CPython.
+vectors:
+	$(PYTHON) tests/vectors/generate.py tests/vectors
+
+# ---- a local Kafka ----------------------------------------------------------
+
+BROKER_PORT ?= 9092
+
+broker:
+	scripts/kafka.sh start --port $(BROKER_PORT)
+
+broker-stop:
+	scripts/kafka.sh stop --port $(BROKER_PORT)
+
+broker-clean:
+	scripts/kafka.sh clean --port $(BROKER_PORT)
+
+demo: setup all
+	scripts/demo.sh
+
+clean:
+	rm -rf obj tests/test_* build-asan $(PROGRAMS)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

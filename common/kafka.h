@@ -1,0 +1,51 @@
+/*
+ * kafka - librdkafka configuration and connection health, shared by the
+ * programs: building the configuration from defaults and options, the
+ * error and log callbacks, and waiting for the first broker.
+ */
+#ifndef KC_KAFKA_H
+#define KC_KAFKA_H
+
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "options.h"
+
+/* What librdkafka's callbacks report to the main loop. It is the
+ * configuration's opaque: every callback gets it. Owned by main. */
+struct kafka_status {
+        int verbose;                  /* from the options */
+        int startup;                  /* still connecting: keep errors for the final one */
+        rd_kafka_resp_err_t error;    /* the last error, or NO_ERROR */
+        char reason[512];             /* its text */
+        int fatal;                    /* no point in retrying (fatal, authentication) */
+        unsigned long delivered;      /* producers: delivery reports, good */
+        unsigned long failed;         /*            and failed */
+};
+
+struct kafka_property {
+        const char *key;
+        const char *value;
+};
+
+/* Builds a configuration: first the program's defaults (a list ended by
+ * a NULL key), then -b and -g, then each -X in order, so the user has the
+ * last word. Returns NULL after printing what was wrong (a usage error). */
+rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
+                                const struct kafka_property *defaults,
+                                struct kafka_status *status);
+
+/* The configured bootstrap.servers, for messages. */
+const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size);
+
+/* Waits until a broker answers and the topic is there with its partitions
+ * (asking for it creates it where the broker allows, as kafka-python
+ * does), serving callbacks with rd_kafka_poll() meanwhile: call it before
+ * rd_kafka_poll_set_consumer(). Returns 0, or -1 after printing why not:
+ * timeout_ms passed, an authentication or fatal error, or a stop signal
+ * (then quietly). */
+int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
+                     const char *topic, int timeout_ms);
+
+#endif

@@ -1,0 +1,223 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include "diag.h"
+
+/* Keys of options that have no short form. */
+enum {
+        LONG_TIMEOUT = 256,
+};
+
+static const struct option_desc {
+        int key;          /* short option character, or LONG_* */
+        const char *name; /* long name, NULL if none */
+        const char *arg;  /* argument name, NULL if it takes none */
+        unsigned only;    /* 0: every program; else the OPT_* bit */
+        const char *help;
+} option_table[] = {
+        {'b', "bootstrap-server", "HOST:PORT", 0,
+         "Kafka broker(s) to start from, comma-separated\n"
+         "(default " DEFAULT_BOOTSTRAP ")"},
+        {'t', "topic", "TOPIC", 0, "chat topic (default " DEFAULT_TOPIC ")"},
+        {'g', "group", "GROUP", OPT_GROUP,
+         "consumer group (default " DEFAULT_GROUP ")"},
+        {'X', NULL, "KEY=VALUE", 0,
+         "set a librdkafka property (repeatable);\n"
+         "-X list prints them all"},
+        {LONG_TIMEOUT, "timeout", "SECONDS", 0,
+         "give up on an unreachable broker, and on a line\n"
+         "that cannot be delivered, after this long (default 30)"},
+        {'v', "verbose", NULL, 0, "say more on stderr; -vv adds librdkafka's log"},
+        {'q', "quiet", NULL, 0, "print only errors on stderr"},
+        {'h', "help", NULL, 0, "show this help and exit"},
+        {'V', "version", NULL, 0, "show the version and exit"},
+};
+
+#define NOPTIONS (sizeof(option_table) / sizeof(option_table[0]))
+
+static int takes(const struct program *prog, const struct option_desc *d)
+{
+        return d->only == 0 || (prog->accepts & d->only);
+}
+
+static void print_help(const struct program *prog)
+{
+        printf("Usage: %s [OPTION]...\n%s\n\n%s\n\nOptions:\n", prog->name,
+               prog->summary, prog->description);
+
+        for (size_t i = 0; i < NOPTIONS; i++) {
+                const struct option_desc *d = &option_table[i];
+                char left[64];
+                const char *help = d->help;
+                int n = 0;
+
+                if (!takes(prog, d))
+                        continue;
+                if (d->key < 256)
+                        n += snprintf(left + n, sizeof(left) - (size_t)n, "-%c%s",
+                                      d->key, d->name ? ", " : "");
+                else
+                        n += snprintf(left + n, sizeof(left) - (size_t)n, "    ");
+                if (d->name)
+                        n += snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s",
+                                      d->name, d->arg ? "=" : "");
+                if (d->arg)
+                        snprintf(left + n, sizeof(left) - (size_t)n, "%s%s",
+                                 d->name ? "" : " ", d->arg);
+
+                /* Help text may span lines; indent the continuations. */
+                printf("  %-28s ", left);
+                for (const char *nl; (nl = strchr(help, '\n')); help = nl + 1)
+                        printf("%.*s\n  %-28s ", (int)(nl - help), help, "");
+                printf("%s\n", help);
+        }
+        printf("\nExit status:\n%s", prog->exit_codes);
+}
+
+static void print_version(const struct program *prog)
+{
+        printf("%s %s (librdkafka %s, jansson %s)\n", prog->name,
+               KAFKA_CHAT_VERSION, rd_kafka_version_str(), JANSSON_VERSION);
+}
+
+static int parse_timeout(const char *text, int *ms)
+{
+        char *end;
+        double seconds = strtod(text, &end);
+
+        if (end == text || *end != '\0' || !(seconds > 0) || seconds > 86400)
+                return -1;
+        *ms = (int)ceil(seconds * 1000);
+        return 0;
+}
+
+enum options_result options_parse(struct options *opts,
+                                  const struct program *prog, int argc,
+                                  char **argv)
+{
+        struct option longopts[NOPTIONS + 1];
+        char shortopts[2 * NOPTIONS + 2];
+        size_t nlong = 0, nshort = 0;
+        int c;
+
+        memset(opts, 0, sizeof(*opts));
+        opts->topic      = DEFAULT_TOPIC;
+        opts->group      = DEFAULT_GROUP;
+        opts->timeout_ms = DEFAULT_TIMEOUT_MS;
+        opts->properties = calloc((size_t)argc + 1, sizeof(*opts->properties));
+        if (!opts->properties) {
+                diag_error("out of memory");
+                return OPTIONS_BAD;
+        }
+
+        /* Build getopt's tables from ours, for this program only. */
+        shortopts[nshort++] = ':'; /* report a missing argument as ':' */
+        for (size_t i = 0; i < NOPTIONS; i++) {
+                const struct option_desc *d = &option_table[i];
+
+                if (!takes(prog, d))
+                        continue;
+                if (d->key < 256) {
+                        shortopts[nshort++] = (char)d->key;
+                        if (d->arg)
+                                shortopts[nshort++] = ':';
+                }
+                if (d->name)
+                        longopts[nlong++] = (struct option){
+                                d->name, d->arg ? required_argument : no_argument,
+                                NULL, d->key};
+        }
+        shortopts[nshort]  = '\0';
+        longopts[nlong]    = (struct option){NULL, 0, NULL, 0};
+
+        opterr = 0; /* we word the errors ourselves */
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+                switch (c) {
+                case 'b':
+                        opts->bootstrap = optarg;
+                        break;
+                case 't':
+                        if (!*optarg) {
+                                diag_error("the topic name is empty");
+                                goto usage;
+                        }
+                        opts->topic = optarg;
+                        break;
+                case 'g':
+                        if (!*optarg) {
+                                diag_error("the group name is empty");
+                                goto usage;
+                        }
+                        opts->group = optarg;
+                        break;
+                case 'X':
+                        if (!strcmp(optarg, "list")) {
+                                rd_kafka_conf_properties_show(stdout);
+                                return OPTIONS_DONE;
+                        }
+                        if (!strchr(optarg, '=') || optarg[0] == '=') {
+                                diag_error("-X takes KEY=VALUE, not '%s'", optarg);
+                                goto usage;
+                        }
+                        opts->properties[opts->nproperties++] = optarg;
+                        break;
+                case LONG_TIMEOUT:
+                        if (parse_timeout(optarg, &opts->timeout_ms) == -1) {
+                                diag_error("--timeout takes a number of seconds "
+                                           "(up to 86400), not '%s'", optarg);
+                                goto usage;
+                        }
+                        break;
+                case 'v':
+                        opts->verbose = opts->verbose < 0 ? 1 : opts->verbose + 1;
+                        break;
+                case 'q':
+                        opts->verbose = -1;
+                        break;
+                case 'h':
+                        print_help(prog);
+                        return OPTIONS_DONE;
+                case 'V':
+                        print_version(prog);
+                        return OPTIONS_DONE;
+                case ':':
+                        diag_error("option '%s' needs an argument", argv[optind - 1]);
+                        goto usage;
+                default:
+                        if (optopt && optopt < 256)
+                                diag_error("unknown option '-%c'", optopt);
+                        else
+                                diag_error("unknown option '%s'", argv[optind - 1]);
+                        goto usage;
+                }
+        }
+        if (optind < argc) {
+                diag_error("unexpected argument '%s'", argv[optind]);
+                goto usage;
+        }
+        return OPTIONS_RUN;
+
+usage:
+        options_hint(prog);
+        return OPTIONS_BAD;
+}
+
+void options_hint(const struct program *prog)
+{
+        fprintf(stderr, "Try '%s --help' for more information.\n", prog->name);
+}
+
+void options_free(struct options *opts)
+{
+        free(opts->properties);
+        opts->properties  = NULL;
+        opts->nproperties = 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * options - the command line both programs share.
+ *
+ * One table describes every option; each program names the ones it
+ * takes, and --help is printed from the same table, so the two programs
+ * cannot drift apart.
+ */
+#ifndef KC_OPTIONS_H
+#define KC_OPTIONS_H
+
+#include <stddef.h>
+
+#define KAFKA_CHAT_VERSION "1.0.0"
+
+/* The seed's settings. */
+#define DEFAULT_BOOTSTRAP "localhost:9092"
+#define DEFAULT_TOPIC "chat"
+#define DEFAULT_GROUP "chat-group"
+#define DEFAULT_TIMEOUT_MS 30000
+
+/* Options only some programs take (the rest are common to all). */
+enum {
+        OPT_GROUP = 1 << 0,
+};
+
+/* Exit statuses, the same for every program. */
+enum {
+        EXIT_OK          = 0,
+        EXIT_FAILURE_RUN = 1, /* something was not delivered, or failed */
+        EXIT_USAGE       = 2,
+        EXIT_UNREACHABLE = 3, /* could not connect to Kafka */
+};
+
+struct options {
+        const char *bootstrap;    /* -b; NULL: DEFAULT_BOOTSTRAP */
+        const char *topic;        /* -t */
+        const char *group;        /* -g */
+        int timeout_ms;           /* --timeout */
+        int verbose;              /* -v counts up, -q sets -1 */
+        const char **properties;  /* -X KEY=VALUE, in command-line order */
+        size_t nproperties;
+};
+
+struct program {
+        const char *name;
+        const char *summary;      /* one line for --help */
+        const char *description;  /* paragraphs for --help */
+        unsigned accepts;         /* OPT_* bits */
+        const char *exit_codes;   /* the exit-status section of --help */
+};
+
+enum options_result {
+        OPTIONS_RUN,      /* go on */
+        OPTIONS_DONE,     /* --help, --version or -X list was served: exit 0 */
+        OPTIONS_BAD,      /* a usage error was reported: exit EXIT_USAGE */
+};
+
+enum options_result options_parse(struct options *opts,
+                                  const struct program *prog, int argc,
+                                  char **argv);
+
+/* Prints the "Try --help" line that ends every usage error. */
+void options_hint(const struct program *prog);
+
+void options_free(struct options *opts);
+
+#endif

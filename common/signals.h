@@ -1,0 +1,18 @@
+/*
+ * signals - SIGINT and SIGTERM ask the main loop to stop; SIGPIPE is
+ * ignored so that a closed output shows up as EPIPE from write().
+ */
+#ifndef KC_SIGNALS_H
+#define KC_SIGNALS_H
+
+#include <signal.h>
+
+/* 0 while running, else the number of the signal that asked us to stop.
+ * The only global of the programs: a signal handler can reach no other. */
+extern volatile sig_atomic_t stop_signal;
+
+/* Installs the handlers (without SA_RESTART, so a blocking call returns
+ * EINTR). Returns 0, or -1 with errno set. */
+int signals_install(void);
+
+#endif

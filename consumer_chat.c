@@ -1,0 +1,286 @@
+/*
+ * consumer_chat - show chat lines from Kafka.
+ *
+ * The C port of the seed's consumerChat.py: group "chat-group", from the
+ * earliest offset, automatic commits; each record is printed as
+ * "[<local time>][FRIEND] <message>", and an "exit" record prints the
+ * seed's two closing lines and ends the program.
+ *
+ * An offset is stored for commit only after its line was written out, so
+ * a crash repeats at most a few lines and never skips one.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/diag.h"
+#include "common/kafka.h"
+#include "common/options.h"
+#include "common/output.h"
+#include "common/pytime.h"
+#include "common/record.h"
+#include "common/signals.h"
+
+/* How long one poll waits when nothing is pending, in ms: also how soon a
+ * signal is noticed. */
+#define POLL_MS 100
+
+static const struct program consumer_program = {
+        "consumer_chat",
+        "Show the chat lines of a Kafka topic.",
+        "Prints each record as '[TIME][FRIEND] MESSAGE', TIME being the record's\n"
+        "time in the local time zone, as the original consumerChat.py does. A\n"
+        "record whose message is 'exit' (any case) prints the two closing lines\n"
+        "and ends the program; Ctrl-C ends it too. Offsets are committed for the\n"
+        "group only once their lines are written, so nothing is ever skipped.",
+        OPT_GROUP,
+        "  0  an 'exit' record, Ctrl-C or SIGTERM ended it\n"
+        "  1  a Kafka or output error ended it\n"
+        "  2  usage error\n"
+        "  3  could not use Kafka: unreachable, authentication or TLS failure,\n"
+        "     or the topic is not available\n",
+};
+
+struct consumer {
+        struct kafka_status status;  /* first: it is the callbacks' opaque */
+        rd_kafka_t *rk;
+        struct output out;
+        struct record rec;
+        /* Next offset per partition of what was written to the buffer, to
+         * be stored once the buffer is flushed. */
+        rd_kafka_topic_partition_list_t *written;
+        int unflushed;               /* lines (or skips) since the last flush */
+};
+
+/* Writes out the buffered lines, then stores their offsets for the next
+ * automatic commit. Returns 0, or -1 if the output failed. */
+static int flush(struct consumer *c)
+{
+        rd_kafka_resp_err_t err;
+
+        if (output_flush(&c->out) == -1)
+                return -1;
+        if (c->unflushed && c->written->cnt > 0) {
+                err = rd_kafka_offsets_store(c->rk, c->written);
+                if (err)
+                        diag_warn("cannot store offsets: %s", rd_kafka_err2str(err));
+        }
+        c->unflushed = 0;
+        return 0;
+}
+
+/* Notes that msg is done with (printed or skipped). */
+static void mark_done(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        const char *topic = rd_kafka_topic_name(msg->rkt);
+        rd_kafka_topic_partition_t *tp;
+
+        tp = rd_kafka_topic_partition_list_find(c->written, topic, msg->partition);
+        if (!tp)
+                tp = rd_kafka_topic_partition_list_add(c->written, topic,
+                                                       msg->partition);
+        tp->offset = msg->offset + 1;
+        c->unflushed++;
+}
+
+/* The record's own Kafka timestamp, for a record without a usable time. */
+static double kafka_time(const rd_kafka_message_t *msg)
+{
+        rd_kafka_timestamp_type_t type;
+        int64_t ms = rd_kafka_message_timestamp(msg, &type);
+
+        return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
+}
+
+/* Prints one record. Returns 1 if it was an exit record, else 0. */
+static int show(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
+        char when[PYTIME_TEXT_MAX];
+
+        if (c->rec.problem[0] && c->status.verbose >= 0)
+                diag_warn("%s [%d] offset %lld: %s%s", rd_kafka_topic_name(msg->rkt),
+                          (int)msg->partition, (long long)msg->offset,
+                          c->rec.problem,
+                          st == RECORD_BAD        ? " (skipped)"
+                          : st == RECORD_TIME_BAD ? " (shown with the Kafka timestamp)"
+                                                  : "");
+        mark_done(c, msg);
+        if (st == RECORD_BAD)
+                return 0;
+
+        if (pytime_format(st == RECORD_OK ? c->rec.time : kafka_time(msg), when) == -1)
+                snprintf(when, sizeof(when), "?");
+
+        if (record_is_exit(c->rec.message, c->rec.message_len)) {
+                output_str(&c->out, "[");
+                output_str(&c->out, when);
+                output_str(&c->out, "] 발신자가 프로그램을 종료하였습니다.\n[");
+                output_str(&c->out, when);
+                output_str(&c->out, "] 수신 프로그램을 종료합니다.\n");
+                return 1;
+        }
+        output_str(&c->out, "[");
+        output_str(&c->out, when);
+        output_str(&c->out, "][FRIEND] ");
+        output_untrusted(&c->out, c->rec.message, c->rec.message_len);
+        output_str(&c->out, "\n");
+        return 0;
+}
+
+/* Prints records until an exit record, a signal, or an error. Returns the
+ * exit status. */
+static int consume(struct consumer *c)
+{
+        while (!stop_signal && !c->status.fatal) {
+                rd_kafka_message_t *msg;
+                int done;
+
+                /* Flush whenever nothing more is waiting: big writes under
+                 * load, every line at once when idle. */
+                msg = rd_kafka_consumer_poll(c->rk, c->unflushed ? 0 : POLL_MS);
+                if (!msg) {
+                        if (c->unflushed && flush(c) == -1)
+                                break;
+                        continue;
+                }
+                if (msg->err) {
+                        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
+                            c->status.verbose >= 0)
+                                diag_warn("kafka: %s", rd_kafka_message_errstr(msg));
+                        rd_kafka_message_destroy(msg);
+                        continue;
+                }
+                done = show(c, msg);
+                rd_kafka_message_destroy(msg);
+                if (done) {
+                        if (flush(c) == -1)
+                                break;
+                        return EXIT_OK;
+                }
+        }
+
+        if (c->out.broken) {
+                /* A reader that went away (| head) is a normal end. */
+                if (c->out.error == EPIPE)
+                        return EXIT_OK;
+                errno = c->out.error;
+                diag_error("writing output: %m");
+                return EXIT_FAILURE_RUN;
+        }
+        if (c->status.fatal)
+                return EXIT_FAILURE_RUN;
+        if (stop_signal == SIGINT)
+                output_str(&c->out, "\n채팅 종료\n");
+        flush(c);
+        return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+        struct options opts;
+        struct consumer c;
+        rd_kafka_conf_t *conf = NULL;
+        rd_kafka_topic_partition_list_t *topics = NULL;
+        rd_kafka_resp_err_t err;
+        char errstr[512];
+        int status = EXIT_FAILURE_RUN;
+
+        memset(&c, 0, sizeof(c));
+        c.rec = (struct record)RECORD_INIT;
+
+        switch (options_parse(&opts, &consumer_program, argc, argv)) {
+        case OPTIONS_DONE:
+                options_free(&opts);
+                return EXIT_OK;
+        case OPTIONS_BAD:
+                options_free(&opts);
+                return EXIT_USAGE;
+        case OPTIONS_RUN:
+                break;
+        }
+        c.status.verbose = opts.verbose;
+
+        {
+                const struct kafka_property defaults[] = {
+                        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
+                        {"client.id", "consumer_chat"},
+                        {"group.id", opts.group},
+                        {"auto.offset.reset", "earliest"},
+                        {"enable.auto.commit", "true"},
+                        /* We store an offset once its line is written. */
+                        {"enable.auto.offset.store", "false"},
+                        /* kafka-python asks for this: the seed creates the topic. */
+                        {"allow.auto.create.topics", "true"},
+                        {"log.connection.close", "false"},
+                        {NULL, NULL},
+                };
+
+                conf = kafka_conf_new(&opts, defaults, &c.status);
+        }
+        if (!conf) {
+                options_hint(&consumer_program);
+                status = EXIT_USAGE;
+                goto out;
+        }
+
+        c.written = rd_kafka_topic_partition_list_new(4);
+        if (signals_install() == -1 || output_init(&c.out, stdout, ESCAPE_AUTO) == -1) {
+                diag_error("cannot set up: %m");
+                goto out;
+        }
+
+        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
+        c.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!c.rk) {
+                diag_error("cannot create the consumer: %s", errstr);
+                goto out;
+        }
+        conf = NULL;
+
+        output_str(&c.out, "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n");
+        output_flush(&c.out);
+
+        if (kafka_wait_ready(c.rk, &c.status, opts.topic, opts.timeout_ms) == -1) {
+                status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
+                goto out;
+        }
+
+        /* From here on every event comes through rd_kafka_consumer_poll(). */
+        rd_kafka_poll_set_consumer(c.rk);
+        topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, opts.topic, RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(c.rk, topics);
+        if (err) {
+                diag_error("cannot subscribe to '%s': %s", opts.topic,
+                           rd_kafka_err2str(err));
+                goto out;
+        }
+
+        status = consume(&c);
+
+        /* Commit what was written now, so that the next start of the group
+         * begins right after it (the seed's close() does the same). */
+        err = rd_kafka_commit(c.rk, NULL, 0 /* synchronously */);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+                diag_error("cannot commit offsets: %s", rd_kafka_err2str(err));
+                status = EXIT_FAILURE_RUN;
+        }
+        rd_kafka_consumer_close(c.rk);
+
+out:
+        if (topics)
+                rd_kafka_topic_partition_list_destroy(topics);
+        if (c.written)
+                rd_kafka_topic_partition_list_destroy(c.written);
+        if (c.rk)
+                rd_kafka_destroy(c.rk);
+        if (conf)
+                rd_kafka_conf_destroy(conf);
+        record_free(&c.rec);
+        options_free(&opts);
+        return status;
+}

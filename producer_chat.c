@@ -1,0 +1,336 @@
+/*
+ * producer_chat - send chat lines to Kafka.
+ *
+ * The C port of the seed's producerChat.py: every line read becomes one
+ * record {"message": LINE, "time": UNIX_TIME}, byte for byte what the
+ * Python original sends, and the line "exit" (any case) is sent and then
+ * ends the program.
+ *
+ * On a terminal it behaves like the original: a banner, a "YOU: " prompt,
+ * and each line delivered before the next prompt. From a pipe it lets
+ * librdkafka batch, waits for room when the queue is full (never drops),
+ * and delivers everything before it exits.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/buf.h"
+#include "common/diag.h"
+#include "common/kafka.h"
+#include "common/linereader.h"
+#include "common/options.h"
+#include "common/output.h"
+#include "common/pytime.h"
+#include "common/record.h"
+#include "common/signals.h"
+
+/* Delivery failures listed one by one before we only count them. */
+#define MAX_LISTED_FAILURES 10
+
+/* How often a wait looks at the stop flag, in ms. */
+#define WAIT_SLICE_MS 100
+
+static const struct program producer_program = {
+        "producer_chat",
+        "Send chat lines from standard input to a Kafka topic.",
+        "Each line becomes one record {\"message\": LINE, \"time\": UNIX_TIME},\n"
+        "byte for byte what the original producerChat.py sends. The line 'exit'\n"
+        "(any case) is sent and then ends the program; so does the end of input.\n"
+        "On a terminal it prompts 'YOU: ' and delivers each line before the next\n"
+        "prompt; from a pipe or a file it sends in batches, without a prompt.\n"
+        "Ctrl-C stops reading and delivers what was read (a second one gives up).",
+        0,
+        "  0  every line read was delivered\n"
+        "  1  some line was not delivered (each one is reported on stderr)\n"
+        "  2  usage error\n"
+        "  3  could not use Kafka: unreachable, authentication or TLS failure,\n"
+        "     or the topic is not available\n",
+};
+
+struct producer {
+        struct kafka_status status;  /* first: it is the callbacks' opaque */
+        rd_kafka_t *rk;
+        rd_kafka_topic_t *rkt;
+        struct output out;
+        struct buf value;            /* the record being sent */
+        int interactive;             /* stdin is a terminal */
+        unsigned long not_sent;      /* lines refused before reaching the queue */
+        rd_kafka_resp_err_t last_failure; /* of the last delivery report */
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
+                        void *opaque)
+{
+        struct producer *p = opaque;
+        unsigned long lineno = (unsigned long)(uintptr_t)msg->_private;
+
+        (void)rk;
+        p->last_failure = msg->err;
+        if (!msg->err) {
+                p->status.delivered++;
+                return;
+        }
+        p->status.failed++;
+        /* Interactively the main loop reports it, with the text. */
+        if (p->interactive)
+                return;
+        if (p->status.failed <= MAX_LISTED_FAILURES)
+                diag_error("line %lu not delivered: %s", lineno,
+                           rd_kafka_err2str(msg->err));
+        if (p->status.failed == MAX_LISTED_FAILURES)
+                diag_error("more failures are counted, not listed");
+}
+
+/* Queues one line. Returns 0, or -1 if it could not be queued (reported,
+ * and counted in not_sent). */
+static int send_line(struct producer *p, const char *line, size_t len,
+                     unsigned long lineno)
+{
+        long replaced;
+
+        buf_clear(&p->value);
+        replaced = record_encode(&p->value, line, len, pytime_now());
+        if (replaced == -1) {
+                diag_error("line %lu not sent: out of memory", lineno);
+                goto error;
+        }
+        if (replaced > 0)
+                diag_warn("line %lu: invalid UTF-8, %ld sequence%s sent as U+FFFD",
+                          lineno, replaced, replaced == 1 ? "" : "s");
+
+        /* A full queue only means we are ahead of the broker: wait for
+         * room. It drains within message.timeout.ms whatever happens. */
+        while (rd_kafka_produce(p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                                p->value.data, p->value.len, NULL, 0,
+                                (void *)(uintptr_t)lineno) == -1) {
+                rd_kafka_resp_err_t err = rd_kafka_last_error();
+
+                if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        rd_kafka_poll(p->rk, WAIT_SLICE_MS);
+                        continue;
+                }
+                if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+                        diag_error("line %lu not sent: its record is %zu bytes, "
+                                   "more than message.max.bytes allows",
+                                   lineno, p->value.len);
+                else
+                        diag_error("line %lu not sent: %s", lineno,
+                                   rd_kafka_err2str(err));
+                goto error;
+        }
+        rd_kafka_poll(p->rk, 0); /* serve delivery reports as we go */
+        return 0;
+
+error:
+        p->not_sent++;
+        return -1;
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until everything queued is delivered or failed, or until a stop
+ * signal. Returns 0 when the queue is empty. */
+static int wait_delivered(struct producer *p)
+{
+        while (rd_kafka_outq_len(p->rk) > 0) {
+                if (stop_signal)
+                        return -1;
+                rd_kafka_flush(p->rk, WAIT_SLICE_MS);
+        }
+        return 0;
+}
+
+/* At the end: delivers what is queued, for at most timeout_ms; a second
+ * Ctrl-C gives up at once. What is left is purged, which reports it as
+ * failed through on_delivery. */
+static void drain(struct producer *p, int timeout_ms)
+{
+        long long deadline = now_ms() + timeout_ms;
+
+        if (stop_signal && rd_kafka_outq_len(p->rk) > 0 && p->status.verbose >= 0)
+                diag_note("delivering %d queued line(s); Ctrl-C again to give up",
+                          rd_kafka_outq_len(p->rk));
+        stop_signal = 0;
+        while (rd_kafka_outq_len(p->rk) > 0 && !stop_signal && now_ms() < deadline)
+                rd_kafka_flush(p->rk, WAIT_SLICE_MS);
+
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(p->rk, 0);
+}
+
+static void prompt(struct producer *p)
+{
+        if (!p->interactive)
+                return;
+        output_str(&p->out, "YOU: ");
+        output_flush(&p->out);
+}
+
+/* Reads and sends lines until "exit", the end of input or a signal.
+ * Returns the number of lines read. */
+static unsigned long chat(struct producer *p, struct linereader *lr)
+{
+        prompt(p);
+        while (!stop_signal) {
+                const char *line;
+                size_t len;
+                enum linereader_result r;
+
+                r = linereader_next(lr, WAIT_SLICE_MS, &line, &len);
+                if (r == LINE_WAIT) {
+                        rd_kafka_poll(p->rk, 0);
+                        continue;
+                }
+                if (r == LINE_EOF || r == LINE_ERROR) {
+                        if (r == LINE_ERROR)
+                                diag_error("reading standard input: %m");
+                        if (p->interactive)
+                                output_str(&p->out, "\n");
+                        break;
+                }
+                if (r == LINE_TOO_LONG) {
+                        diag_error("line %lu not sent: %zu bytes, more than "
+                                   "message.max.bytes allows", lr->lineno, len);
+                        p->not_sent++;
+                        prompt(p);
+                        continue;
+                }
+
+                if (send_line(p, line, len, lr->lineno) == 0 && p->interactive &&
+                    wait_delivered(p) == 0 && p->last_failure)
+                        diag_error("not delivered: \"%.*s\": %s",
+                                   len > 200 ? 200 : (int)len, line,
+                                   rd_kafka_err2str(p->last_failure));
+
+                if (record_is_exit(line, len))
+                        break;
+                prompt(p);
+        }
+        if (stop_signal && p->interactive)
+                output_str(&p->out, "\n");
+        output_flush(&p->out);
+        return lr->lineno;
+}
+
+int main(int argc, char **argv)
+{
+        struct options opts;
+        struct producer p;
+        struct linereader lr;
+        rd_kafka_conf_t *conf = NULL;
+        char errstr[512], timeout[32], max_bytes[32];
+        size_t max_bytes_len = sizeof(max_bytes);
+        unsigned long lines, lost;
+        int status = EXIT_FAILURE_RUN;
+
+        memset(&p, 0, sizeof(p));
+        memset(&lr, 0, sizeof(lr));
+
+        switch (options_parse(&opts, &producer_program, argc, argv)) {
+        case OPTIONS_DONE:
+                options_free(&opts);
+                return EXIT_OK;
+        case OPTIONS_BAD:
+                options_free(&opts);
+                return EXIT_USAGE;
+        case OPTIONS_RUN:
+                break;
+        }
+        p.status.verbose = opts.verbose;
+        p.interactive    = isatty(STDIN_FILENO);
+
+        snprintf(timeout, sizeof(timeout), "%d", opts.timeout_ms);
+        {
+                const struct kafka_property defaults[] = {
+                        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
+                        {"client.id", "producer_chat"},
+                        /* Ordered, exactly-once delivery across retries. */
+                        {"enable.idempotence", "true"},
+                        /* A person waits for each line; a pipe wants batches. */
+                        {"linger.ms", p.interactive ? "0" : "5"},
+                        {"message.timeout.ms", timeout},
+                        /* Brokers close idle connections; that is no news. */
+                        {"log.connection.close", "false"},
+                        {NULL, NULL},
+                };
+
+                conf = kafka_conf_new(&opts, defaults, &p.status);
+        }
+        if (!conf) {
+                options_hint(&producer_program);
+                status = EXIT_USAGE;
+                goto out;
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        if (rd_kafka_conf_get(conf, "message.max.bytes", max_bytes,
+                              &max_bytes_len) != RD_KAFKA_CONF_OK)
+                snprintf(max_bytes, sizeof(max_bytes), "1000000");
+
+        if (signals_install() == -1 ||
+            output_init(&p.out, stdout, ESCAPE_NEVER) == -1 ||
+            linereader_init(&lr, STDIN_FILENO, (size_t)strtoul(max_bytes, NULL, 10)) == -1) {
+                diag_error("cannot set up: %m");
+                goto out;
+        }
+
+        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
+        p.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!p.rk) {
+                diag_error("cannot create the producer: %s", errstr);
+                goto out;
+        }
+        conf = NULL; /* now owned by p.rk */
+
+        p.rkt = rd_kafka_topic_new(p.rk, opts.topic, NULL);
+        if (!p.rkt) {
+                diag_error("topic '%s': %s", opts.topic,
+                           rd_kafka_err2str(rd_kafka_last_error()));
+                goto out;
+        }
+
+        if (p.interactive) {
+                output_str(&p.out, "채팅 프로그램 - 메시지 발신\n"
+                                   "메시지를 입력하세요. (종료시 'exit' 입력)\n");
+                output_flush(&p.out);
+        }
+
+        /* Like the seed's KafkaProducer(), fail early on a broker that is
+         * not there, instead of after the first line. */
+        if (kafka_wait_ready(p.rk, &p.status, opts.topic, opts.timeout_ms) == -1) {
+                status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
+                goto out;
+        }
+
+        lines = chat(&p, &lr);
+        drain(&p, opts.timeout_ms);
+
+        lost = p.status.failed + p.not_sent;
+        if (lost > 0)
+                diag_error("%lu of %lu line%s not delivered", lost, lines,
+                           lines == 1 ? "" : "s");
+        status = lost > 0 ? EXIT_FAILURE_RUN : EXIT_OK;
+
+out:
+        if (p.rkt)
+                rd_kafka_topic_destroy(p.rkt);
+        if (p.rk)
+                rd_kafka_destroy(p.rk);
+        if (conf)
+                rd_kafka_conf_destroy(conf);
+        linereader_free(&lr);
+        buf_free(&p.value);
+        options_free(&opts);
+        return status;
+}

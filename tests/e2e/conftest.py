@@ -1,0 +1,152 @@
+"""Shared fixtures of the end-to-end tests: a real Kafka broker, fresh
+topic and group names, and helpers that run the real binaries."""
+import json
+import os
+import re
+import subprocess
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("KAFKA_CHAT_BIN", REPO))
+KAFKA_SH = REPO / "scripts" / "kafka.sh"
+TEST_PORT = int(os.environ.get("KAFKA_CHAT_TEST_PORT", "9392"))
+
+# Program texts, from the seed.
+PRODUCER_BANNER = "채팅 프로그램 - 메시지 발신\n메시지를 입력하세요. (종료시 'exit' 입력)\n"
+CONSUMER_BANNER = "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n"
+
+
+def exit_lines(when):
+    return (f"[{when}] 발신자가 프로그램을 종료하였습니다.\n"
+            f"[{when}] 수신 프로그램을 종료합니다.\n")
+
+
+@pytest.fixture(scope="session")
+def bootstrap():
+    """A real single-node KRaft broker, started by scripts/kafka.sh on a
+    port of its own (unless KAFKA_CHAT_TEST_BOOTSTRAP names one), stopped
+    at the end if this session started it."""
+    given = os.environ.get("KAFKA_CHAT_TEST_BOOTSTRAP")
+    if given:
+        yield given
+        return
+    state = REPO / ".kafka" / f"test-{TEST_PORT}"
+    already = subprocess.run([KAFKA_SH, "status", "--port", str(TEST_PORT),
+                              "--dir", state], capture_output=True).returncode == 0
+    subprocess.run([KAFKA_SH, "start", "--port", str(TEST_PORT), "--dir", state],
+                   check=True)
+    yield f"127.0.0.1:{TEST_PORT}"
+    if not already and not os.environ.get("KAFKA_CHAT_KEEP_BROKER"):
+        subprocess.run([KAFKA_SH, "stop", "--port", str(TEST_PORT), "--dir", state],
+                       check=True)
+
+
+def unique(prefix, request):
+    # Kafka names allow letters, digits, '.', '_' and '-' only.
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", request.node.name)[:40]
+    return f"{prefix}-{name}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def topic(request):
+    return unique("t", request)
+
+
+@pytest.fixture
+def group(request):
+    return unique("g", request)
+
+
+def binary(name):
+    return str(BIN / name)
+
+
+def env(tz="Asia/Seoul"):
+    e = dict(os.environ)
+    e["TZ"] = tz
+    return e
+
+
+def produce(bootstrap, topic, lines, *args, timeout=60, check=True):
+    """Runs producer_chat with the lines piped in; returns the process."""
+    data = lines if isinstance(lines, bytes) else "".join(f"{l}\n" for l in lines).encode()
+    p = subprocess.run([binary("producer_chat"), "-b", bootstrap, "-t", topic, *args],
+                       input=data, capture_output=True, timeout=timeout, env=env())
+    if check:
+        assert p.returncode == 0, p.stderr.decode()
+    return p
+
+
+def consume(bootstrap, topic, group, *args, timeout=60, tz="Asia/Seoul", check=True):
+    """Runs consumer_chat until it ends by itself (an exit record)."""
+    p = subprocess.run([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
+                        "-g", group, *args], capture_output=True, timeout=timeout,
+                       env=env(tz), stdin=subprocess.DEVNULL)
+    if check:
+        assert p.returncode == 0, p.stderr.decode()
+    return p
+
+
+def raw_produce(bootstrap, topic, values, partition=None):
+    """Writes raw record values (bytes, or None for a null value) with
+    kafka-python, in order."""
+    from kafka import KafkaProducer
+    prod = KafkaProducer(bootstrap_servers=[bootstrap])
+    try:
+        for v in values:
+            prod.send(topic, value=v, partition=partition).get(timeout=30)
+    finally:
+        prod.close()
+
+
+def kcat_records(bootstrap, topic, timeout=30):
+    """Every record of the topic, as kcat -J envelopes (dicts)."""
+    p = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-e", "-J", "-q"],
+                       capture_output=True, timeout=timeout, check=True)
+    return [json.loads(l) for l in p.stdout.decode().splitlines() if l]
+
+
+def kcat_values(bootstrap, topic):
+    return [r["payload"] for r in kcat_records(bootstrap, topic)]
+
+
+def fromtimestamp(t, tz="Asia/Seoul"):
+    """Python's own str(datetime.fromtimestamp(t)) in zone tz."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = tz
+    time.tzset()
+    try:
+        return str(datetime.fromtimestamp(t))
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def expected_consumer_output(values, tz="Asia/Seoul"):
+    """What the seed's consumerChat.py prints for these record values."""
+    out = CONSUMER_BANNER
+    for v in values:
+        data = json.loads(v)
+        when = fromtimestamp(data["time"], tz)
+        if data["message"].lower() == "exit":
+            return out + exit_lines(when)
+        out += f"[{when}][FRIEND] {data['message']}\n"
+    return out
+
+
+def wait_for(predicate, timeout=30, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out waiting")

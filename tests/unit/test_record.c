@@ -1,0 +1,113 @@
+/* Unit tests of common/record decoding: every record json.loads() reads is
+ * read the same way; every other one is described, never fatal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "../../common/record.h"
+#include "vectors.h"
+
+static const char *status_name(enum record_status st)
+{
+        switch (st) {
+        case RECORD_OK:       return "OK";
+        case RECORD_TIME_BAD: return "TIME_BAD";
+        case RECORD_BAD:      return "BAD";
+        }
+        return "?";
+}
+
+static void records_decode_as_json_loads(void **state)
+{
+        struct vectors v;
+        struct record rec = RECORD_INIT;
+        unsigned long n = 0;
+
+        (void)state;
+        assert_int_equal(setenv("TZ", "UTC", 1), 0);
+        tzset();
+        vectors_open(&v, "decode.tsv");
+        while (vectors_next(&v)) {
+                size_t len, msglen;
+                unsigned char *value = vectors_hex(v.field[0], &len);
+                unsigned char *msg   = vectors_hex(v.field[2], &msglen);
+                enum record_status st = record_decode(&rec, len ? value : (void *)"", len);
+
+                if (strcmp(status_name(st), v.field[1]) != 0)
+                        fail_msg("decode.tsv:%lu: %.80s: got %s (%s), Python %s",
+                                 v.lineno, value, status_name(st), rec.problem,
+                                 v.field[1]);
+                if (st != RECORD_BAD &&
+                    (rec.message_len != msglen || memcmp(rec.message, msg, msglen)))
+                        fail_msg("decode.tsv:%lu: message %.*s, Python %s", v.lineno,
+                                 (int)rec.message_len, rec.message, msg);
+                if (st == RECORD_OK)
+                        assert_true(rec.time == vectors_double(v.field[3]));
+                /* Whatever is wrong is said. */
+                assert_true(st == RECORD_OK || rec.problem[0] != '\0');
+                free(value);
+                free(msg);
+                n++;
+        }
+        record_free(&rec);
+        vectors_close(&v);
+        assert_true(n > 100);
+}
+
+static void problems_are_named(void **state)
+{
+        struct record rec = RECORD_INIT;
+
+        (void)state;
+        assert_int_equal(record_decode(&rec, NULL, 0), RECORD_BAD);
+        assert_string_equal(rec.problem, "null value");
+        assert_int_equal(record_decode(&rec, "", 0), RECORD_BAD);
+        assert_string_equal(rec.problem, "empty value");
+        assert_int_equal(record_decode(&rec, "[1]", 3), RECORD_BAD);
+        assert_string_equal(rec.problem, "JSON an array, not an object");
+        assert_int_equal(record_decode(&rec, "{\"message\": 1}", 14), RECORD_BAD);
+        assert_string_equal(rec.problem, "\"message\" is a number, not a string");
+        assert_int_equal(record_decode(&rec, "{\"message\": \"a\"}", 16), RECORD_TIME_BAD);
+        assert_string_equal(rec.problem, "no \"time\" field");
+        assert_int_equal(record_decode(&rec, "{\"message\": \"a\", \"time\": NaN}", 29),
+                         RECORD_TIME_BAD);
+        assert_string_equal(rec.problem, "\"time\" is not a finite number");
+        assert_int_equal(record_decode(&rec, "{\"message\": \"\xff\", \"time\": 1}", 27),
+                         RECORD_OK);
+        assert_string_equal(rec.problem,
+                            "invalid UTF-8 (1 sequence replaced by U+FFFD)");
+        assert_int_equal(record_decode(&rec, "nope", 4), RECORD_BAD);
+        assert_true(strncmp(rec.problem, "not JSON: ", 10) == 0);
+        record_free(&rec);
+}
+
+static void exit_is_ascii_case_insensitive(void **state)
+{
+        (void)state;
+        assert_true(record_is_exit("exit", 4));
+        assert_true(record_is_exit("EXIT", 4));
+        assert_true(record_is_exit("eXiT", 4));
+        assert_false(record_is_exit("exit ", 5));
+        assert_false(record_is_exit("exi", 3));
+        assert_false(record_is_exit("", 0));
+        assert_false(record_is_exit("\xef\xbc\xa5xit", 6)); /* fullwidth E */
+        assert_false(record_is_exit("ex\xc4\xb1t", 5));     /* dotless i */
+        assert_false(record_is_exit("ex\0t", 4));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(records_decode_as_json_loads),
+                cmocka_unit_test(problems_are_named),
+                cmocka_unit_test(exit_is_ascii_case_insensitive),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
