@@ -19,7 +19,8 @@ OBJ      := $(OUT)obj
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
+# Always added, also to a CFLAGS given on the command line.
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
@@ -31,11 +32,12 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OUT)tests/%)
 
+SHELL    := /bin/bash
 PYTHON   := .venv/bin/python
 PYTEST   := $(PYTHON) -m pytest
 
 .PHONY: all setup test test-unit test-e2e test-asan unit-bins demo \
-        broker broker-stop broker-clean vectors clean
+        broker broker-stop broker-clean vectors fuzz clean
 
 all: $(PROGRAMS:%=$(OUT)%)
 
@@ -62,6 +64,7 @@ setup:
 test: setup
 	$(MAKE) all unit-bins
 	$(MAKE) test-unit
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	$(MAKE) test-e2e
 
 test-unit: unit-bins
@@ -70,10 +73,38 @@ test-unit: unit-bins
 test-e2e: all
 	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
 
+# The whole suite on a build with AddressSanitizer (leaks included) and
+# UBSan; the valgrind tests need the normal build and run in `make test`.
 test-asan: setup
 	$(MAKE) OUT=build-asan/ CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" all unit-bins
 	$(MAKE) OUT=build-asan/ test-unit
-	$(MAKE) OUT=build-asan/ test-e2e
+	$(MAKE) OUT=build-asan/ test-e2e PYTEST_ARGS='-m "not valgrind" $(PYTEST_ARGS)'
+
+# ---- fuzzing (libFuzzer, clang) ---------------------------------------------
+# `make fuzz` runs each harness for FUZZ_SECONDS on a copy of its seed
+# corpus (fuzz/corpus/NAME); `make test` runs them for 10 s each.
+
+FUZZERS      := record time encode
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := common/record.c common/pyjson.c common/pytime.c common/utf8.c \
+                common/buf.c common/output.c
+FUZZ_FLAGS   := -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) -ljansson -lm
+
+fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus-$$f; \
+		echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+		build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/crash-$$f- \
+			build-fuzz/corpus-$$f fuzz/corpus/$$f 2>&1 | \
+			grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|INFO: Running)' ; \
+		test $${PIPESTATUS[0]} -eq 0; \
+	done
 
 # The vector files are committed; this regenerates them with CPython.
 vectors:
@@ -96,6 +127,6 @@ demo: setup all
 	scripts/demo.sh
 
 clean:
-	rm -rf obj tests/test_* build-asan $(PROGRAMS)
+	rm -rf obj tests/test_* build-asan build-fuzz $(PROGRAMS)
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -35,8 +35,10 @@ static const struct program consumer_program = {
         "time in the local time zone, as the original consumerChat.py does. A\n"
         "record whose message is 'exit' (any case) prints the two closing lines\n"
         "and ends the program; Ctrl-C ends it too. Offsets are committed for the\n"
-        "group only once their lines are written, so nothing is ever skipped.",
-        OPT_GROUP,
+        "group only once their lines are written, so nothing is ever skipped.\n"
+        "On a terminal, control characters in messages (escape sequences, CR,\n"
+        "bidi overrides) are shown escaped, as \\x1b or \\u202e.",
+        OPT_GROUP | OPT_ESCAPE,
         "  0  an 'exit' record, Ctrl-C or SIGTERM ended it\n"
         "  1  a Kafka or output error ended it\n"
         "  2  usage error\n"
@@ -228,7 +230,7 @@ int main(int argc, char **argv)
         }
 
         c.written = rd_kafka_topic_partition_list_new(4);
-        if (signals_install() == -1 || output_init(&c.out, stdout, ESCAPE_AUTO) == -1) {
+        if (signals_install() == -1 || output_init(&c.out, stdout, opts.escape) == -1) {
                 diag_error("cannot set up: %m");
                 goto out;
         }

@@ -60,6 +60,7 @@ struct producer {
         struct output out;
         struct buf value;            /* the record being sent */
         int interactive;             /* stdin is a terminal */
+        size_t max_bytes;            /* message.max.bytes: the largest record */
         unsigned long not_sent;      /* lines refused before reaching the queue */
         rd_kafka_resp_err_t last_failure; /* of the last delivery report */
 };
@@ -117,8 +118,8 @@ static int send_line(struct producer *p, const char *line, size_t len,
                 }
                 if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
                         diag_error("line %lu not sent: its record is %zu bytes, "
-                                   "more than message.max.bytes allows",
-                                   lineno, p->value.len);
+                                   "more than message.max.bytes (%zu)",
+                                   lineno, p->value.len, p->max_bytes);
                 else
                         diag_error("line %lu not sent: %s", lineno,
                                    rd_kafka_err2str(err));
@@ -202,7 +203,8 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
                 }
                 if (r == LINE_TOO_LONG) {
                         diag_error("line %lu not sent: %zu bytes, more than "
-                                   "message.max.bytes allows", lr->lineno, len);
+                                   "message.max.bytes (%zu)", lr->lineno, len,
+                                   p->max_bytes);
                         p->not_sent++;
                         prompt(p);
                         continue;
@@ -278,9 +280,10 @@ int main(int argc, char **argv)
                               &max_bytes_len) != RD_KAFKA_CONF_OK)
                 snprintf(max_bytes, sizeof(max_bytes), "1000000");
 
+        p.max_bytes = (size_t)strtoul(max_bytes, NULL, 10);
         if (signals_install() == -1 ||
             output_init(&p.out, stdout, ESCAPE_NEVER) == -1 ||
-            linereader_init(&lr, STDIN_FILENO, (size_t)strtoul(max_bytes, NULL, 10)) == -1) {
+            linereader_init(&lr, STDIN_FILENO, p.max_bytes) == -1) {
                 diag_error("cannot set up: %m");
                 goto out;
         }

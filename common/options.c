@@ -14,6 +14,7 @@
 /* Keys of options that have no short form. */
 enum {
         LONG_TIMEOUT = 256,
+        LONG_ESCAPE,
 };
 
 static const struct option_desc {
@@ -33,8 +34,11 @@ static const struct option_desc {
          "set a librdkafka property (repeatable);\n"
          "-X list prints them all"},
         {LONG_TIMEOUT, "timeout", "SECONDS", 0,
-         "give up on an unreachable broker, and on a line\n"
-         "that cannot be delivered, after this long (default 30)"},
+         "how long to wait for an unreachable broker, or\n"
+         "for a line's delivery (default 30)"},
+        {LONG_ESCAPE, "escape", "WHEN", OPT_ESCAPE,
+         "show control characters in messages escaped:\n"
+         "auto (on a terminal, the default), always, never"},
         {'v', "verbose", NULL, 0, "say more on stderr; -vv adds librdkafka's log"},
         {'q', "quiet", NULL, 0, "print only errors on stderr"},
         {'h', "help", NULL, 0, "show this help and exit"},
@@ -74,9 +78,9 @@ static void print_help(const struct program *prog)
                                  d->name ? "" : " ", d->arg);
 
                 /* Help text may span lines; indent the continuations. */
-                printf("  %-28s ", left);
+                printf("  %-32s ", left);
                 for (const char *nl; (nl = strchr(help, '\n')); help = nl + 1)
-                        printf("%.*s\n  %-28s ", (int)(nl - help), help, "");
+                        printf("%.*s\n  %-32s ", (int)(nl - help), help, "");
                 printf("%s\n", help);
         }
         printf("\nExit status:\n%s", prog->exit_codes);
@@ -173,6 +177,19 @@ enum options_result options_parse(struct options *opts,
                         if (parse_timeout(optarg, &opts->timeout_ms) == -1) {
                                 diag_error("--timeout takes a number of seconds "
                                            "(up to 86400), not '%s'", optarg);
+                                goto usage;
+                        }
+                        break;
+                case LONG_ESCAPE:
+                        if (!strcmp(optarg, "auto"))
+                                opts->escape = ESCAPE_AUTO;
+                        else if (!strcmp(optarg, "always"))
+                                opts->escape = ESCAPE_ALWAYS;
+                        else if (!strcmp(optarg, "never"))
+                                opts->escape = ESCAPE_NEVER;
+                        else {
+                                diag_error("--escape takes auto, always or never, "
+                                           "not '%s'", optarg);
                                 goto usage;
                         }
                         break;

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "output.h"
+
 #define KAFKA_CHAT_VERSION "1.0.0"
 
 /* The seed's settings. */
@@ -20,7 +22,8 @@
 
 /* Options only some programs take (the rest are common to all). */
 enum {
-        OPT_GROUP = 1 << 0,
+        OPT_GROUP  = 1 << 0,
+        OPT_ESCAPE = 1 << 1,
 };
 
 /* Exit statuses, the same for every program. */
@@ -37,6 +40,7 @@ struct options {
         const char *group;        /* -g */
         int timeout_ms;           /* --timeout */
         int verbose;              /* -v counts up, -q sets -1 */
+        enum escape_mode escape;  /* --escape */
         const char **properties;  /* -X KEY=VALUE, in command-line order */
         size_t nproperties;
 };

@@ -81,13 +81,15 @@ static json_t *parse(struct record *rec, const char *text, size_t len)
         json_error_t error;
         json_t *root;
 
-        root = json_loadb(text, len, JSON_ALLOW_NUL, &error);
+        root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
         if (root)
                 return root;
 
         if (pyjson_normalize(&normal, text, len) >= 0)
                 root = json_loadb(normal.data, normal.len,
-                                  JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, NULL);
+                                  JSON_DECODE_ANY | JSON_ALLOW_NUL |
+                                          JSON_DECODE_INT_AS_REAL,
+                                  NULL);
         buf_free(&normal);
         if (!root)
                 add_problem(rec, "not JSON: %s at byte %d", error.text,

@@ -99,7 +99,9 @@ def raw_produce(bootstrap, topic, values, partition=None):
     prod = KafkaProducer(bootstrap_servers=[bootstrap])
     try:
         for v in values:
-            prod.send(topic, value=v, partition=partition).get(timeout=30)
+            # kafka-python sends a null value only with a key.
+            key = b"null value" if v is None else None
+            prod.send(topic, key=key, value=v, partition=partition).get(timeout=30)
     finally:
         prod.close()
 
@@ -108,7 +110,7 @@ def kcat_records(bootstrap, topic, timeout=30):
     """Every record of the topic, as kcat -J envelopes (dicts)."""
     p = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-e", "-J", "-q"],
                        capture_output=True, timeout=timeout, check=True)
-    return [json.loads(l) for l in p.stdout.decode().splitlines() if l]
+    return [json.loads(l) for l in p.stdout.decode(errors="replace").splitlines() if l]
 
 
 def kcat_values(bootstrap, topic):

@@ -1,0 +1,44 @@
+/*
+ * libFuzzer harness: the consumer's record decoder and terminal output on
+ * any value. Nothing may crash, leak or read out of bounds; a record that
+ * is shown has a message that is valid UTF-8 and a usable time.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../common/output.h"
+#include "../common/pytime.h"
+#include "../common/record.h"
+#include "../common/utf8.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        static struct record rec = RECORD_INIT;
+        static struct output out;
+        static int ready;
+        enum record_status st;
+        char when[PYTIME_TEXT_MAX];
+
+        if (!ready) {
+                FILE *null = fopen("/dev/null", "w");
+
+                if (!null || output_init(&out, null, ESCAPE_ALWAYS) == -1)
+                        abort();
+                ready = 1;
+        }
+
+        st = record_decode(&rec, size ? data : NULL, size);
+        if (st != RECORD_OK && rec.problem[0] == '\0')
+                abort(); /* every fault is described */
+        if (st == RECORD_BAD)
+                return 0;
+        if (utf8_valid_prefix((const unsigned char *)rec.message, rec.message_len) !=
+            rec.message_len)
+                abort();
+        if (st == RECORD_OK && pytime_format(rec.time, when) < 0)
+                abort();
+        output_untrusted(&out, rec.message, rec.message_len);
+        output_flush(&out);
+        return 0;
+}

@@ -1,0 +1,49 @@
+"""valgrind over an end-to-end session (issue 6): both programs, from
+start to the exit handshake, with no leak and no memory error. These run
+on the normal build (the sanitizer build cannot run under valgrind), so
+`make test-asan` deselects them by their mark."""
+import json
+import subprocess
+
+import pytest
+
+from conftest import REPO, env, kcat_values
+
+pytestmark = pytest.mark.valgrind
+
+VALGRIND = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect,possible",
+            "--errors-for-leak-kinds=definite,indirect,possible"]
+
+
+def under_valgrind(prog, *args, stdin=None):
+    return subprocess.run([*VALGRIND, str(REPO / prog), *args], input=stdin,
+                          capture_output=True, timeout=300, env=env())
+
+
+def test_session_under_valgrind_is_clean(bootstrap, topic, group):
+    data = b"first\nbad \xff utf8\n" + "세 번째\n".encode() + b"x" * 1_500_000 + b"\nlast\n"
+    prod = under_valgrind("producer_chat", "-b", bootstrap, "-t", topic, stdin=data)
+    assert prod.returncode == 1, prod.stderr.decode()  # the long line is refused
+    assert "ERROR SUMMARY" not in prod.stderr.decode()
+    assert [json.loads(v)["message"] for v in kcat_values(bootstrap, topic)] == \
+        ["first", "bad \ufffd utf8", "세 번째", "last"]
+
+    # A bad record too, so the consumer's warning path runs.
+    subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-p", "0"],
+                   input=b"not json\n" + json.dumps({"message": "exit", "time": 1.5}).encode(),
+                   check=True, timeout=30)
+    cons = under_valgrind("consumer_chat", "-b", bootstrap, "-t", topic, "-g", group,
+                          stdin=b"")
+    assert cons.returncode == 0, cons.stderr.decode()
+    out = cons.stdout.decode()
+    assert "[FRIEND] 세 번째\n" in out and "수신 프로그램을 종료합니다." in out
+    assert "not JSON" in cons.stderr.decode()
+
+
+def test_usage_errors_under_valgrind_are_clean():
+    for prog in ("producer_chat", "consumer_chat"):
+        p = under_valgrind(prog, "-X", "linger.ms=soon")
+        assert p.returncode == 2, p.stderr.decode()
+        p = under_valgrind(prog, "--help")
+        assert p.returncode == 0, p.stderr.decode()
