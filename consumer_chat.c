@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <librdkafka/rdkafka.h>
@@ -27,6 +28,14 @@
 /* How long one poll waits when nothing is pending, in ms: also how soon a
  * signal is noticed. */
 #define POLL_MS 100
+
+/* Messages between two looks at the local queue, see keep_fetching(). */
+#define REFILL_CHECK 1024
+
+/* The local queue: queued.min.messages, and a cap on its kilobytes high
+ * enough that the count is what binds for chat-sized records. */
+#define QUEUE_MIN_MESSAGES "20000"
+#define QUEUE_MAX_KBYTES "32768"
 
 static const struct program consumer_program = {
         "consumer_chat",
@@ -55,7 +64,54 @@ struct consumer {
          * be stored once the buffer is flushed. */
         rd_kafka_topic_partition_list_t *written;
         int unflushed;               /* lines (or skips) since the last flush */
+        /* Keeping librdkafka's prefetch going, see keep_fetching(). */
+        rd_kafka_queue_t *queue;     /* the consumer queue */
+        size_t queue_min;            /* queued.min.messages */
+        size_t queue_peak;           /* its longest since the last wake-up */
+        unsigned since_refill;       /* messages since we looked */
 };
+
+/*
+ * librdkafka 2.0.2 stops fetching a partition while the local queue holds
+ * queued.min.messages, and looks again only when that broker's thread
+ * next wakes up, up to a second later (2.1 fixed this). Whenever we are
+ * the slower side, the queue fills and that second is lost each time, so
+ * a small queue (for bounded memory) would cap us far below the broker's
+ * pace. A watermark query is a request to each partition's leader; it
+ * wakes the leader's thread, which then fetches again. While messages
+ * flow, we send one every REFILL_EVERY messages when the queue is below
+ * the limit: a round trip per few thousand messages.
+ */
+static void keep_fetching(struct consumer *c)
+{
+        rd_kafka_topic_partition_list_t *parts = NULL;
+
+        size_t len;
+
+        if (++c->since_refill < REFILL_CHECK)
+                return;
+        c->since_refill = 0;
+        len = rd_kafka_queue_length(c->queue);
+        if (len > c->queue_peak)
+                c->queue_peak = len;
+        /* Nearly full once (so the fetcher may have stopped), half empty
+         * now: wake it. */
+        if (c->queue_peak < c->queue_min * 3 / 4 || len > c->queue_min / 2)
+                return;
+        c->queue_peak = 0;
+
+        if (rd_kafka_assignment(c->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
+        for (int i = 0; i < parts->cnt; i++) {
+                int64_t low, high;
+
+                /* The answer does not matter; the request does. */
+                rd_kafka_query_watermark_offsets(c->rk, parts->elems[i].topic,
+                                                 parts->elems[i].partition, &low,
+                                                 &high, 1000 /* ms at most */);
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+}
 
 /* Writes out the buffered lines, then stores their offsets for the next
  * automatic commit. Returns 0, or -1 if the output failed. */
@@ -114,7 +170,9 @@ static int show(struct consumer *c, const rd_kafka_message_t *msg)
         if (st == RECORD_BAD)
                 return 0;
 
-        if (pytime_format(st == RECORD_OK ? c->rec.time : kafka_time(msg), when) == -1)
+        if (st == RECORD_OK)
+                memcpy(when, c->rec.when, sizeof(when));
+        else if (pytime_format_cached(&c->rec.clock, kafka_time(msg), when) == -1)
                 snprintf(when, sizeof(when), "?");
 
         if (record_is_exit(c->rec.message, c->rec.message_len)) {
@@ -158,6 +216,7 @@ static int consume(struct consumer *c)
                 }
                 done = show(c, msg);
                 rd_kafka_message_destroy(msg);
+                keep_fetching(c);
                 if (done) {
                         if (flush(c) == -1)
                                 break;
@@ -189,6 +248,7 @@ int main(int argc, char **argv)
         rd_kafka_topic_partition_list_t *topics = NULL;
         rd_kafka_resp_err_t err;
         char errstr[512];
+        int partitions;
         int status = EXIT_FAILURE_RUN;
 
         memset(&c, 0, sizeof(c));
@@ -218,6 +278,9 @@ int main(int argc, char **argv)
                         /* kafka-python asks for this: the seed creates the topic. */
                         {"allow.auto.create.topics", "true"},
                         {"log.connection.close", "false"},
+                        /* Bounded memory; keep_fetching() keeps it fast. */
+                        {"queued.min.messages", QUEUE_MIN_MESSAGES},
+                        {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
                         {NULL, NULL},
                 };
 
@@ -246,13 +309,23 @@ int main(int argc, char **argv)
         output_str(&c.out, "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n");
         output_flush(&c.out);
 
-        if (kafka_wait_ready(c.rk, &c.status, opts.topic, opts.timeout_ms) == -1) {
+        if (kafka_wait_ready(c.rk, &c.status, opts.topic, opts.timeout_ms,
+                             &partitions) == -1) {
                 status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
                 goto out;
         }
 
         /* From here on every event comes through rd_kafka_consumer_poll(). */
         rd_kafka_poll_set_consumer(c.rk);
+        c.queue = rd_kafka_queue_get_consumer(c.rk);
+        {
+                char value[32];
+                size_t size = sizeof(value);
+
+                if (rd_kafka_conf_get(rd_kafka_conf(c.rk), "queued.min.messages", value,
+                                      &size) == RD_KAFKA_CONF_OK)
+                        c.queue_min = (size_t)strtoul(value, NULL, 10);
+        }
         topics = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(topics, opts.topic, RD_KAFKA_PARTITION_UA);
         err = rd_kafka_subscribe(c.rk, topics);
@@ -274,6 +347,8 @@ int main(int argc, char **argv)
         rd_kafka_consumer_close(c.rk);
 
 out:
+        if (c.queue)
+                rd_kafka_queue_destroy(c.queue);
         if (topics)
                 rd_kafka_topic_partition_list_destroy(topics);
         if (c.written)

@@ -44,8 +44,9 @@ static const struct program producer_program = {
         "(any case) is sent and then ends the program; so does the end of input.\n"
         "On a terminal it prompts 'YOU: ' and delivers each line before the next\n"
         "prompt; from a pipe or a file it sends in batches, without a prompt.\n"
-        "Ctrl-C stops reading and delivers what was read (a second one gives up).",
-        0,
+        "Ctrl-C stops reading and delivers what was read (a second one gives up).\n"
+        "Every line goes to one partition (-p), so the conversation keeps its order.",
+        OPT_PARTITION,
         "  0  every line read was delivered\n"
         "  1  some line was not delivered (each one is reported on stderr)\n"
         "  2  usage error\n"
@@ -60,6 +61,7 @@ struct producer {
         struct output out;
         struct buf value;            /* the record being sent */
         int interactive;             /* stdin is a terminal */
+        int partition;               /* where every line goes */
         size_t max_bytes;            /* message.max.bytes: the largest record */
         unsigned long not_sent;      /* lines refused before reaching the queue */
         rd_kafka_resp_err_t last_failure; /* of the last delivery report */
@@ -107,7 +109,7 @@ static int send_line(struct producer *p, const char *line, size_t len,
 
         /* A full queue only means we are ahead of the broker: wait for
          * room. It drains within message.timeout.ms whatever happens. */
-        while (rd_kafka_produce(p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+        while (rd_kafka_produce(p->rkt, p->partition, RD_KAFKA_MSG_F_COPY,
                                 p->value.data, p->value.len, NULL, 0,
                                 (void *)(uintptr_t)lineno) == -1) {
                 rd_kafka_resp_err_t err = rd_kafka_last_error();
@@ -235,6 +237,7 @@ int main(int argc, char **argv)
         char errstr[512], timeout[32], max_bytes[32];
         size_t max_bytes_len = sizeof(max_bytes);
         unsigned long lines, lost;
+        int partitions;
         int status = EXIT_FAILURE_RUN;
 
         memset(&p, 0, sizeof(p));
@@ -252,6 +255,7 @@ int main(int argc, char **argv)
         }
         p.status.verbose = opts.verbose;
         p.interactive    = isatty(STDIN_FILENO);
+        p.partition      = opts.partition;
 
         snprintf(timeout, sizeof(timeout), "%d", opts.timeout_ms);
         {
@@ -262,6 +266,8 @@ int main(int argc, char **argv)
                         {"enable.idempotence", "true"},
                         /* A person waits for each line; a pipe wants batches. */
                         {"linger.ms", p.interactive ? "0" : "5"},
+                        /* Bounded memory: a full queue makes us wait. */
+                        {"queue.buffering.max.kbytes", "16384"},
                         {"message.timeout.ms", timeout},
                         /* Brokers close idle connections; that is no news. */
                         {"log.connection.close", "false"},
@@ -311,8 +317,15 @@ int main(int argc, char **argv)
 
         /* Like the seed's KafkaProducer(), fail early on a broker that is
          * not there, instead of after the first line. */
-        if (kafka_wait_ready(p.rk, &p.status, opts.topic, opts.timeout_ms) == -1) {
+        if (kafka_wait_ready(p.rk, &p.status, opts.topic, opts.timeout_ms,
+                             &partitions) == -1) {
                 status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
+                goto out;
+        }
+        if (p.partition >= partitions) {
+                diag_error("topic '%s' has no partition %d (it has %d)", opts.topic,
+                           p.partition, partitions);
+                status = EXIT_UNREACHABLE;
                 goto out;
         }
 

@@ -140,7 +140,7 @@ static int topic_ready(const struct rd_kafka_metadata *md,
 }
 
 int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
-                     const char *topic, int timeout_ms)
+                     const char *topic, int timeout_ms, int *partitions)
 {
         long long deadline = now_ms() + timeout_ms;
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
@@ -168,6 +168,8 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
                 rd_kafka_poll(rk, 0); /* serve on_error */
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         ready = topic_ready(md, &topic_err);
+                        if (ready)
+                                *partitions = md->topics[0].partition_cnt;
                         rd_kafka_metadata_destroy(md);
                         if (!ready)
                                 rd_kafka_poll(rk, 100); /* being created: wait a bit */

@@ -44,8 +44,8 @@ const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size);
  * does), serving callbacks with rd_kafka_poll() meanwhile: call it before
  * rd_kafka_poll_set_consumer(). Returns 0, or -1 after printing why not:
  * timeout_ms passed, an authentication or fatal error, or a stop signal
- * (then quietly). */
+ * (then quietly). *partitions gets the topic's partition count. */
 int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
-                     const char *topic, int timeout_ms);
+                     const char *topic, int timeout_ms, int *partitions);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ static const struct option_desc {
          "Kafka broker(s) to start from, comma-separated\n"
          "(default " DEFAULT_BOOTSTRAP ")"},
         {'t', "topic", "TOPIC", 0, "chat topic (default " DEFAULT_TOPIC ")"},
+        {'p', "partition", "N", OPT_PARTITION,
+         "send every line to partition N (default 0), so\n"
+         "that the conversation keeps one order"},
         {'g', "group", "GROUP", OPT_GROUP,
          "consumer group (default " DEFAULT_GROUP ")"},
         {'X', NULL, "KEY=VALUE", 0,
@@ -155,6 +159,18 @@ enum options_result options_parse(struct options *opts,
                         }
                         opts->topic = optarg;
                         break;
+                case 'p': {
+                        char *end;
+                        long n = strtol(optarg, &end, 10);
+
+                        if (end == optarg || *end || n < 0 || n > INT32_MAX) {
+                                diag_error("-p takes a partition number, not '%s'",
+                                           optarg);
+                                goto usage;
+                        }
+                        opts->partition = (int)n;
+                        break;
+                }
                 case 'g':
                         if (!*optarg) {
                                 diag_error("the group name is empty");

@@ -24,6 +24,7 @@
 enum {
         OPT_GROUP  = 1 << 0,
         OPT_ESCAPE = 1 << 1,
+        OPT_PARTITION = 1 << 2,
 };
 
 /* Exit statuses, the same for every program. */
@@ -41,6 +42,7 @@ struct options {
         int timeout_ms;           /* --timeout */
         int verbose;              /* -v counts up, -q sets -1 */
         enum escape_mode escape;  /* --escape */
+        int partition;            /* -p */
         const char **properties;  /* -X KEY=VALUE, in command-line order */
         size_t nproperties;
 };

@@ -149,6 +149,71 @@ static int shortest_digits(double x, char digits[20], int *decpt)
         }
 }
 
+/*
+ * The same, fast and exact, for 1 <= x < 2^53 (every time.time() value):
+ * x = m / 2^s with integers m < 2^53 and s <= 52, so with 128-bit
+ * integers the rounding interval of x and each candidate c / 10^f can be
+ * compared exactly. The first f (fraction digits) at which the decimal
+ * nearest to x reads back as x gives the fewest digits; it is the nearest
+ * such decimal, as dtoa's mode 0 wants. Returns -1 outside that range.
+ */
+static int shortest_digits_fast(double x, char digits[20], int *decpt)
+{
+        typedef unsigned __int128 u128;
+        const uint64_t hidden = (uint64_t)1 << 52;
+        uint64_t m;
+        int exp2, s, n;
+        u128 pow10 = 1;
+
+        if (!(x >= 1.0 && x < 9007199254740992.0))
+                return -1;
+        m = (uint64_t)ldexp(frexp(x, &exp2), 53);
+        s = 53 - exp2;
+
+        for (int f = 0; f <= 17; f++, pow10 *= 10) {
+                /* Bounds of the interval, scaled by 2^(s+2): x is 4m and the
+                 * neighbours' midpoints are 4m - 2 and 4m + 2, but only
+                 * 4m - 1 below a power of two. With an even m the midpoints
+                 * read back as x (round half to even). */
+                u128 lo = (u128)(4 * m - (m == hidden ? 1 : 2)) * pow10;
+                u128 hi = (u128)(4 * m + 2) * pow10;
+                u128 scaled = (u128)m * pow10;
+                u128 c = scaled >> s;
+                u128 rest = scaled - (c << s), half = (u128)1 << s >> 1;
+
+                /* The nearest decimal; on a tie the even one, as dtoa. */
+                if (s > 0 && (rest > half || (rest == half && (c & 1))))
+                        c++;
+
+                for (int tries = 0; tries < 2; tries++, c++) {
+                        u128 v = c << (s + 2);
+                        int inside = (m % 2 == 0) ? (v >= lo && v <= hi)
+                                                  : (v > lo && v < hi);
+                        char text[40];
+
+                        if (!inside) {
+                                /* Only below a power of two can the next
+                                 * decimal up be in when the nearest is not. */
+                                if (m != hidden || v > (u128)4 * m * pow10)
+                                        break;
+                                continue;
+                        }
+                        n = 0;
+                        for (u128 q = c; q; q /= 10)
+                                text[n++] = (char)('0' + (int)(q % 10));
+                        *decpt = n - f;
+                        while (n > 1 && text[0] == '0') { /* trailing zeros */
+                                memmove(text, text + 1, (size_t)--n);
+                        }
+                        for (int i = 0; i < n; i++)
+                                digits[i] = text[n - 1 - i];
+                        digits[n] = '\0';
+                        return n;
+                }
+        }
+        return -1;
+}
+
 size_t pyjson_format_float(double x, char out[PYJSON_FLOAT_MAX])
 {
         char digits[20];
@@ -169,7 +234,9 @@ size_t pyjson_format_float(double x, char out[PYJSON_FLOAT_MAX])
                 return (size_t)(p - out) +
                        (size_t)snprintf(p, PYJSON_FLOAT_MAX - 1, "0.0");
 
-        ndigits = shortest_digits(x, digits, &decpt);
+        ndigits = shortest_digits_fast(x, digits, &decpt);
+        if (ndigits < 0)
+                ndigits = shortest_digits(x, digits, &decpt);
 
         /* CPython's format_float_short(), repr style: plain notation when
          * -4 < decpt <= 16, always with a digit after the point. */

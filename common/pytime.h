@@ -17,4 +17,18 @@ double pytime_now(void);
  * infinities, and times outside the years 1 to 9999. */
 int pytime_format(double t, char out[PYTIME_TEXT_MAX]);
 
+/* The last whole second pytime_format_cached() turned into text: records
+ * that follow each other mostly share it, and localtime_r() is the costly
+ * part. Owned by the caller; valid while TZ stays the same. */
+struct pytime_cache {
+        long long secs;  /* the second in text, if valid */
+        int valid;       /* 1: text holds it, -1: it is out of range */
+        char text[20];   /* "YYYY-MM-DD HH:MM:SS" */
+};
+
+#define PYTIME_CACHE_INIT {0, 0, ""}
+
+int pytime_format_cached(struct pytime_cache *cache, double t,
+                         char out[PYTIME_TEXT_MAX]);
+
 #endif

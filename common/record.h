@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "pytime.h"
 
 /* Appends json.dumps({"message": line, "time": time}) to out. Returns the
  * number of invalid UTF-8 subparts written as U+FFFD (0 normally), or -1
@@ -28,21 +29,30 @@ enum record_status {
 };
 
 struct record {
-        json_t *root;        /* owns message */
-        struct buf repaired; /* the value with invalid UTF-8 replaced */
-        const char *message; /* UTF-8, may hold NUL bytes */
+        json_t *root;         /* owns message, when jansson decoded it */
+        struct buf text;      /* owns message, when the fast path did */
+        struct buf repaired;  /* the value with invalid UTF-8 replaced */
+        const char *message;  /* UTF-8, may hold NUL bytes */
         size_t message_len;
-        double time;         /* valid unless RECORD_TIME_BAD */
-        char problem[256];   /* what is wrong, for one warning; "" if fine */
+        double time;          /* valid unless RECORD_TIME_BAD */
+        char when[PYTIME_TEXT_MAX]; /* its text, str(datetime.fromtimestamp) */
+        struct pytime_cache clock;  /* the last second turned into text */
+        char problem[256];    /* what is wrong, for one warning; "" if fine */
 };
 
-#define RECORD_INIT {NULL, BUF_INIT, NULL, 0, 0.0, ""}
+#define RECORD_INIT {NULL, BUF_INIT, BUF_INIT, NULL, 0, 0.0, "", PYTIME_CACHE_INIT, ""}
 
 /* Decodes a record value. The record is reset first, so one struct can be
  * reused; record_free() releases it at the end. Never fails on input:
  * everything wrong is described in rec->problem. */
 enum record_status record_decode(struct record *rec, const void *value,
                                  size_t len);
+
+/* The same, always with jansson: what record_decode() does with a record
+ * that is not in json.dumps()'s exact layout. For tests and fuzzing, which
+ * check that both ways agree. */
+enum record_status record_decode_json(struct record *rec, const void *value,
+                                      size_t len);
 
 void record_free(struct record *rec);
 

@@ -106,6 +106,16 @@ def raw_produce(bootstrap, topic, values, partition=None):
         prod.close()
 
 
+def create_topic(bootstrap, topic, partitions):
+    """Creates a topic with that many partitions (kafka-python's admin)."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+    admin = KafkaAdminClient(bootstrap_servers=[bootstrap])
+    try:
+        admin.create_topics([NewTopic(topic, partitions, 1)])
+    finally:
+        admin.close()
+
+
 def kcat_records(bootstrap, topic, timeout=30):
     """Every record of the topic, as kcat -J envelopes (dicts)."""
     p = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-e", "-J", "-q"],
