@@ -5,6 +5,8 @@
 #   make test         set up, build, run unit and end-to-end tests
 #   make test-asan    the same under AddressSanitizer and UBSan
 #   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
+#   make cluster / cluster-stop / cluster-clean three local Kafka nodes
+#   make bench        benchmarks against kcat and the seed scripts
 #
 # Set-up (Debian packages, a Python venv, Kafka jars) is done by
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
@@ -36,8 +38,9 @@ SHELL    := /bin/bash
 PYTHON   := .venv/bin/python
 PYTEST   := $(PYTHON) -m pytest
 
-.PHONY: all setup test test-unit test-e2e test-asan unit-bins demo \
-        broker broker-stop broker-clean vectors fuzz clean
+.PHONY: all setup test test-unit test-e2e test-asan unit-bins demo bench \
+        broker broker-stop broker-clean cluster cluster-stop cluster-clean \
+        vectors fuzz clean
 
 all: $(PROGRAMS:%=$(OUT)%)
 
@@ -53,6 +56,11 @@ $(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit-bins: $(UNIT_BIN)
+
+# A helper of the end-to-end tests: a program's own peak RSS.
+$(OUT)tests/peakrss: tests/tools/peakrss.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # ---- set-up ---------------------------------------------------------------
 
@@ -70,7 +78,7 @@ test: setup
 test-unit: unit-bins
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-test-e2e: all
+test-e2e: all $(OUT)tests/peakrss
 	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
 
 # The whole suite on a build with AddressSanitizer (leaks included) and
@@ -123,10 +131,26 @@ broker-stop:
 broker-clean:
 	scripts/kafka.sh clean --port $(BROKER_PORT)
 
+# Three KRaft nodes on 127.0.0.1:19092, 29092 and 39092 (replication 3,
+# min.insync.replicas 2): -b 127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
+cluster:
+	scripts/kafka.sh cluster-start
+
+cluster-stop:
+	scripts/kafka.sh cluster-stop
+
+cluster-clean:
+	scripts/kafka.sh cluster-clean
+
 demo: setup all
 	scripts/demo.sh
 
+# Throughput, latency and memory against kcat and the seed scripts, on a
+# broker of its own; writes bench/RESULTS.md.
+bench: setup all
+	$(PYTHON) bench/run.py
+
 clean:
-	rm -rf obj tests/test_* build-asan build-fuzz $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss build-asan build-fuzz build-dev $(PROGRAMS)
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -55,15 +56,27 @@ static const struct program consumer_program = {
         "     or the topic is not available\n",
 };
 
+/* A record in the output batch: where its line ends (a skipped record has
+ * an empty one), and the offset to store once that much is written. */
+struct batch_line {
+        size_t end;
+        int32_t partition;
+        int64_t next_offset;
+};
+
 struct consumer {
         struct kafka_status status;  /* first: it is the callbacks' opaque */
         rd_kafka_t *rk;
+        const char *topic;
         struct output out;
         struct record rec;
-        /* Next offset per partition of what was written to the buffer, to
-         * be stored once the buffer is flushed. */
-        rd_kafka_topic_partition_list_t *written;
-        int unflushed;               /* lines (or skips) since the last flush */
+        /* The records of the output batch, in order: a record's offset is
+         * stored once its line is out. */
+        struct batch_line *lines;
+        size_t nlines, cap;
+        /* Per partition, the offset after the last line written: where we
+         * go on if the group hands a partition back to us. */
+        rd_kafka_topic_partition_list_t *position;
         /* Keeping librdkafka's prefetch going, see keep_fetching(). */
         rd_kafka_queue_t *queue;     /* the consumer queue */
         size_t queue_min;            /* queued.min.messages */
@@ -78,14 +91,13 @@ struct consumer {
  * the slower side, the queue fills and that second is lost each time, so
  * a small queue (for bounded memory) would cap us far below the broker's
  * pace. A watermark query is a request to each partition's leader; it
- * wakes the leader's thread, which then fetches again. While messages
- * flow, we send one every REFILL_EVERY messages when the queue is below
- * the limit: a round trip per few thousand messages.
+ * wakes the leader's thread, which then fetches again. We send one when
+ * the queue, after being nearly full (so the fetcher may have stopped),
+ * has drained to half: a round trip per ten thousand messages or so.
  */
 static void keep_fetching(struct consumer *c)
 {
         rd_kafka_topic_partition_list_t *parts = NULL;
-
         size_t len;
 
         if (++c->since_refill < REFILL_CHECK)
@@ -94,8 +106,6 @@ static void keep_fetching(struct consumer *c)
         len = rd_kafka_queue_length(c->queue);
         if (len > c->queue_peak)
                 c->queue_peak = len;
-        /* Nearly full once (so the fetcher may have stopped), half empty
-         * now: wake it. */
         if (c->queue_peak < c->queue_min * 3 / 4 || len > c->queue_min / 2)
                 return;
         c->queue_peak = 0;
@@ -113,35 +123,94 @@ static void keep_fetching(struct consumer *c)
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
-/* Writes out the buffered lines, then stores their offsets for the next
- * automatic commit. Returns 0, or -1 if the output failed. */
+/* Sets the offset of (topic, partition) in list, adding it if need be. */
+static void set_offset(rd_kafka_topic_partition_list_t *list, const char *topic,
+                       int32_t partition, int64_t offset)
+{
+        rd_kafka_topic_partition_t *tp =
+                rd_kafka_topic_partition_list_find(list, topic, partition);
+
+        if (!tp)
+                tp = rd_kafka_topic_partition_list_add(list, topic, partition);
+        tp->offset = offset;
+}
+
+/* Writes out the batch, then stores the offsets of the records whose
+ * lines got out, for the next commit. Returns 0, or -1 if the output
+ * broke or a stop signal cut the write short. */
 static int flush(struct consumer *c)
 {
+        int status = output_flush(&c->out);
+        size_t out = status == 0 ? (size_t)-1 : c->out.written;
+        rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(1);
         rd_kafka_resp_err_t err;
 
-        if (output_flush(&c->out) == -1)
-                return -1;
-        if (c->unflushed && c->written->cnt > 0) {
-                err = rd_kafka_offsets_store(c->rk, c->written);
+        for (size_t i = 0; i < c->nlines && c->lines[i].end <= out; i++) {
+                set_offset(done, c->topic, c->lines[i].partition, c->lines[i].next_offset);
+                set_offset(c->position, c->topic, c->lines[i].partition,
+                           c->lines[i].next_offset);
+        }
+        if (done->cnt > 0) {
+                err = rd_kafka_offsets_store(c->rk, done);
                 if (err)
                         diag_warn("cannot store offsets: %s", rd_kafka_err2str(err));
         }
-        c->unflushed = 0;
-        return 0;
+        rd_kafka_topic_partition_list_destroy(done);
+        c->nlines = 0;
+        return status;
 }
 
-/* Notes that msg is done with (printed or skipped). */
-static void mark_done(struct consumer *c, const rd_kafka_message_t *msg)
+/*
+ * The group may take partitions away and hand them back (a rebalance, or
+ * a coordinator that restarted). Committed offsets lag behind what we
+ * printed, so resuming from them would print lines twice: where we have
+ * printed further than the group's commit, we go on from our own position.
+ */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-        const char *topic = rd_kafka_topic_name(msg->rkt);
-        rd_kafka_topic_partition_t *tp;
+        struct consumer *c = opaque;
+        rd_kafka_topic_partition_list_t *committed;
 
-        tp = rd_kafka_topic_partition_list_find(c->written, topic, msg->partition);
-        if (!tp)
-                tp = rd_kafka_topic_partition_list_add(c->written, topic,
-                                                       msg->partition);
-        tp->offset = msg->offset + 1;
-        c->unflushed++;
+        if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                /* Give up the partitions with what was written committed. */
+                if (c->nlines)
+                        flush(c);
+                rd_kafka_commit(rk, NULL, 0 /* synchronously; may fail */);
+                rd_kafka_assign(rk, NULL);
+                return;
+        }
+
+        committed = rd_kafka_topic_partition_list_copy(parts);
+        if (rd_kafka_committed(rk, committed, 10000 /* ms at most */))
+                for (int i = 0; i < committed->cnt; i++)
+                        committed->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+        for (int i = 0; i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *ours = rd_kafka_topic_partition_list_find(
+                        c->position, parts->elems[i].topic, parts->elems[i].partition);
+
+                if (ours && committed->elems[i].offset < ours->offset)
+                        parts->elems[i].offset = ours->offset;
+        }
+        rd_kafka_topic_partition_list_destroy(committed);
+        rd_kafka_assign(rk, parts);
+}
+
+/* Notes that msg is done with, its line (if any) being in the batch. */
+static int mark_done(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        if (c->nlines == c->cap) {
+                size_t cap = c->cap ? 2 * c->cap : 1024;
+                struct batch_line *lines = realloc(c->lines, cap * sizeof(*lines));
+
+                if (!lines)
+                        return -1;
+                c->lines = lines;
+                c->cap   = cap;
+        }
+        c->lines[c->nlines++] = (struct batch_line){
+                output_batched(&c->out), msg->partition, msg->offset + 1};
+        return 0;
 }
 
 /* The record's own Kafka timestamp, for a record without a usable time. */
@@ -153,7 +222,8 @@ static double kafka_time(const rd_kafka_message_t *msg)
         return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
 }
 
-/* Prints one record. Returns 1 if it was an exit record, else 0. */
+/* Prints one record (a bad one only gets its warning). Returns 1 if it
+ * was an exit record, else 0. */
 static int show(struct consumer *c, const rd_kafka_message_t *msg)
 {
         enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
@@ -166,7 +236,6 @@ static int show(struct consumer *c, const rd_kafka_message_t *msg)
                           st == RECORD_BAD        ? " (skipped)"
                           : st == RECORD_TIME_BAD ? " (shown with the Kafka timestamp)"
                                                   : "");
-        mark_done(c, msg);
         if (st == RECORD_BAD)
                 return 0;
 
@@ -191,19 +260,33 @@ static int show(struct consumer *c, const rd_kafka_message_t *msg)
         return 0;
 }
 
+/* Shows msg and notes it in the batch. Returns 1 for an exit record, 0
+ * otherwise, -1 when out of memory. */
+static int handle(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        int exit_record = show(c, msg);
+
+        return mark_done(c, msg) == -1 ? -1 : exit_record;
+}
+
 /* Prints records until an exit record, a signal, or an error. Returns the
  * exit status. */
 static int consume(struct consumer *c)
 {
-        while (!stop_signal && !c->status.fatal) {
-                rd_kafka_message_t *msg;
-                int done;
+        int done = 0;
+        int flushed = 0; /* the last flush: 0 all out, -1 broken or cut short */
 
-                /* Flush whenever nothing more is waiting: big writes under
-                 * load, every line at once when idle. */
-                msg = rd_kafka_consumer_poll(c->rk, c->unflushed ? 0 : POLL_MS);
+        while (!done && !stop_signal && !c->status.fatal && flushed == 0) {
+                rd_kafka_message_t *msg;
+
+                /* Flush whenever nothing more is waiting, or the batch is
+                 * big: large writes under load, every line at once when
+                 * idle. */
+                msg = rd_kafka_consumer_poll(c->rk, c->nlines ? 0 : POLL_MS);
                 if (!msg) {
-                        if (c->unflushed && flush(c) == -1)
+                        if (c->nlines)
+                                flushed = flush(c);
+                        else if (output_reader_gone(&c->out))
                                 break;
                         continue;
                 }
@@ -214,30 +297,34 @@ static int consume(struct consumer *c)
                         rd_kafka_message_destroy(msg);
                         continue;
                 }
-                done = show(c, msg);
+                done = handle(c, msg);
                 rd_kafka_message_destroy(msg);
-                keep_fetching(c);
-                if (done) {
-                        if (flush(c) == -1)
-                                break;
-                        return EXIT_OK;
+                if (done == -1) {
+                        diag_error("out of memory");
+                        return EXIT_FAILURE_RUN;
                 }
+                keep_fetching(c);
+                if (done || output_batched(&c->out) >= OUTPUT_BATCH)
+                        flushed = flush(c);
         }
 
-        if (c->out.broken) {
-                /* A reader that went away (| head) is a normal end. */
-                if (c->out.error == EPIPE)
-                        return EXIT_OK;
+        /* What is left, and the seed's farewell on Ctrl-C; not after a
+         * stop signal cut a write short: the reader has half a line. */
+        if (flushed == 0 && !c->out.broken && !c->status.fatal) {
+                if (c->nlines)
+                        flushed = flush(c);
+                if (flushed == 0 && !done && stop_signal == SIGINT) {
+                        output_str(&c->out, "\n채팅 종료\n");
+                        flush(c);
+                }
+        }
+        if (c->out.broken && c->out.error != EPIPE) {
                 errno = c->out.error;
                 diag_error("writing output: %m");
                 return EXIT_FAILURE_RUN;
         }
-        if (c->status.fatal)
-                return EXIT_FAILURE_RUN;
-        if (stop_signal == SIGINT)
-                output_str(&c->out, "\n채팅 종료\n");
-        flush(c);
-        return EXIT_OK;
+        /* A reader that went away (| head) is a normal end. */
+        return c->status.fatal ? EXIT_FAILURE_RUN : EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -278,6 +365,10 @@ int main(int argc, char **argv)
                         /* kafka-python asks for this: the seed creates the topic. */
                         {"allow.auto.create.topics", "true"},
                         {"log.connection.close", "false"},
+                        /* A crashed consumer holds its partitions until its
+                         * session times out; a restart should not wait 45 s. */
+                        {"session.timeout.ms", "10000"},
+                        {"heartbeat.interval.ms", "2000"},
                         /* Bounded memory; keep_fetching() keeps it fast. */
                         {"queued.min.messages", QUEUE_MIN_MESSAGES},
                         {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
@@ -292,8 +383,11 @@ int main(int argc, char **argv)
                 goto out;
         }
 
-        c.written = rd_kafka_topic_partition_list_new(4);
-        if (signals_install() == -1 || output_init(&c.out, stdout, opts.escape) == -1) {
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        c.topic    = opts.topic;
+        c.position = rd_kafka_topic_partition_list_new(1);
+        output_init(&c.out, STDOUT_FILENO, opts.escape, &stop_signal);
+        if (signals_install() == -1) {
                 diag_error("cannot set up: %m");
                 goto out;
         }
@@ -351,8 +445,10 @@ out:
                 rd_kafka_queue_destroy(c.queue);
         if (topics)
                 rd_kafka_topic_partition_list_destroy(topics);
-        if (c.written)
-                rd_kafka_topic_partition_list_destroy(c.written);
+        free(c.lines);
+        if (c.position)
+                rd_kafka_topic_partition_list_destroy(c.position);
+        output_free(&c.out);
         if (c.rk)
                 rd_kafka_destroy(c.rk);
         if (conf)

@@ -58,7 +58,8 @@ struct producer {
         struct kafka_status status;  /* first: it is the callbacks' opaque */
         rd_kafka_t *rk;
         rd_kafka_topic_t *rkt;
-        struct output out;
+        struct output out;           /* standard output: the banner */
+        struct output prompt;        /* where "YOU: " goes, see main() */
         struct buf value;            /* the record being sent */
         int interactive;             /* stdin is a terminal */
         int partition;               /* where every line goes */
@@ -177,8 +178,8 @@ static void prompt(struct producer *p)
 {
         if (!p->interactive)
                 return;
-        output_str(&p->out, "YOU: ");
-        output_flush(&p->out);
+        output_str(&p->prompt, "YOU: ");
+        output_flush(&p->prompt);
 }
 
 /* Reads and sends lines until "exit", the end of input or a signal.
@@ -200,7 +201,7 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
                         if (r == LINE_ERROR)
                                 diag_error("reading standard input: %m");
                         if (p->interactive)
-                                output_str(&p->out, "\n");
+                                output_str(&p->prompt, "\n"); /* end the prompt's line */
                         break;
                 }
                 if (r == LINE_TOO_LONG) {
@@ -223,8 +224,8 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
                 prompt(p);
         }
         if (stop_signal && p->interactive)
-                output_str(&p->out, "\n");
-        output_flush(&p->out);
+                output_str(&p->prompt, "\n");
+        output_flush(&p->prompt);
         return lr->lineno;
 }
 
@@ -287,8 +288,12 @@ int main(int argc, char **argv)
                 snprintf(max_bytes, sizeof(max_bytes), "1000000");
 
         p.max_bytes = (size_t)strtoul(max_bytes, NULL, 10);
+        output_init(&p.out, STDOUT_FILENO, ESCAPE_NEVER, NULL);
+        /* CPython's input() writes its prompt to stderr when both stdin and
+         * stdout are terminals, else to stdout. */
+        output_init(&p.prompt, isatty(STDOUT_FILENO) ? STDERR_FILENO : STDOUT_FILENO,
+                    ESCAPE_NEVER, NULL);
         if (signals_install() == -1 ||
-            output_init(&p.out, stdout, ESCAPE_NEVER) == -1 ||
             linereader_init(&lr, STDIN_FILENO, p.max_bytes) == -1) {
                 diag_error("cannot set up: %m");
                 goto out;
@@ -347,6 +352,8 @@ out:
                 rd_kafka_conf_destroy(conf);
         linereader_free(&lr);
         buf_free(&p.value);
+        output_free(&p.out);
+        output_free(&p.prompt);
         options_free(&opts);
         return status;
 }

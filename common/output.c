@@ -1,31 +1,40 @@
 #include "output.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "utf8.h"
 
-/* Big writes when piped; output_flush() decides when they happen. */
-#define OUTPUT_BUFFER (64 * 1024)
+/* How long a stopping program waits for a reader to make room. */
+#define STOP_GRACE_MS 1000
 
-int output_init(struct output *out, FILE *fp, enum escape_mode mode)
+void output_init(struct output *out, int fd, enum escape_mode mode,
+                 const volatile sig_atomic_t *stop)
 {
-        out->fp     = fp;
-        out->broken = 0;
-        out->error  = 0;
-        out->escape = mode == ESCAPE_ALWAYS ||
-                      (mode == ESCAPE_AUTO && isatty(fileno(fp)));
-        return setvbuf(fp, NULL, _IOFBF, OUTPUT_BUFFER) == 0 ? 0 : -1;
+        out->fd      = fd;
+        out->escape  = mode == ESCAPE_ALWAYS || (mode == ESCAPE_AUTO && isatty(fd));
+        out->pending = (struct buf)BUF_INIT;
+        out->written = 0;
+        out->broken  = 0;
+        out->error   = 0;
+        out->stop    = stop;
+}
+
+void output_free(struct output *out)
+{
+        buf_free(&out->pending);
 }
 
 static void put(struct output *out, const void *s, size_t len)
 {
-        if (out->broken || len == 0)
+        if (out->broken)
                 return;
-        /* Only the main thread writes: skip stdio's lock. */
-        if (fwrite_unlocked(s, 1, len, out->fp) != len) {
+        if (buf_append(&out->pending, s, len) == -1) {
                 out->broken = 1;
-                out->error  = errno;
+                out->error  = ENOMEM;
         }
 }
 
@@ -104,19 +113,80 @@ void output_untrusted(struct output *out, const char *s, size_t len)
 
                         snprintf(text, sizeof(text), "\\x%02x", p[i]);
                         put(out, text, 4);
-                } else if (is_dangerous(cp))
+                } else if (is_dangerous(cp)) {
                         put_escaped(out, cp);
-                else
+                } else {
                         put(out, p + i, step);
+                }
                 i += step;
         }
 }
 
+size_t output_batched(const struct output *out)
+{
+        return out->pending.len;
+}
+
+/* Whether a write may go ahead. Once a stop was asked for, a reader that
+ * does not read must not hold us: wait for room at most STOP_GRACE_MS, and
+ * then write no more than room was promised for. */
+static int may_write(struct output *out, size_t *len)
+{
+        struct pollfd pfd = {out->fd, POLLOUT, 0};
+
+        if (!out->stop || !*out->stop)
+                return 1;
+        if (poll(&pfd, 1, STOP_GRACE_MS) != 1 || !(pfd.revents & POLLOUT))
+                return 0;
+        if (*len > PIPE_BUF)
+                *len = PIPE_BUF; /* POLLOUT on a pipe promises that much */
+        return 1;
+}
+
 int output_flush(struct output *out)
 {
-        if (!out->broken && fflush(out->fp) == EOF) {
+        int status = 0;
+
+        out->written = 0;
+        while (!out->broken && out->written < out->pending.len) {
+                size_t len = out->pending.len - out->written;
+                ssize_t n;
+
+                if (!may_write(out, &len)) {
+                        status = -1;
+                        break;
+                }
+                n = write(out->fd, out->pending.data + out->written, len);
+
+                if (n > 0) {
+                        out->written += (size_t)n;
+                        continue;
+                }
+                /* A signal cut a blocked write short: go on unless it asked
+                 * us to stop, then what got out is what counts. */
+                if (n == -1 && errno == EINTR && !(out->stop && *out->stop))
+                        continue;
+                if (n == -1 && errno == EINTR) {
+                        status = -1;
+                        break;
+                }
                 out->broken = 1;
-                out->error  = errno;
+                out->error  = n == -1 ? errno : EIO;
         }
-        return out->broken ? -1 : 0;
+        if (out->broken)
+                status = -1;
+        buf_clear(&out->pending);
+        return status;
+}
+
+int output_reader_gone(struct output *out)
+{
+        struct pollfd pfd = {out->fd, 0 /* only errors and hang-ups */, 0};
+
+        if (!out->broken && poll(&pfd, 1, 0) == 1 &&
+            (pfd.revents & (POLLERR | POLLHUP))) {
+                out->broken = 1;
+                out->error  = EPIPE;
+        }
+        return out->broken;
 }

@@ -67,31 +67,35 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n)
         return i;
 }
 
+size_t utf8_encode(char out[4], int32_t cp)
+{
+        if (cp < 0x80) {
+                out[0] = (char)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                out[0] = (char)(0xC0 | (cp >> 6));
+                out[1] = (char)(0x80 | (cp & 0x3F));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                out[0] = (char)(0xE0 | (cp >> 12));
+                out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                out[2] = (char)(0x80 | (cp & 0x3F));
+                return 3;
+        }
+        out[0] = (char)(0xF0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (cp & 0x3F));
+        return 4;
+}
+
 int utf8_append(struct buf *out, int32_t cp)
 {
         char seq[4];
-        size_t len;
 
-        if (cp < 0x80) {
-                seq[0] = (char)cp;
-                len    = 1;
-        } else if (cp < 0x800) {
-                seq[0] = (char)(0xC0 | (cp >> 6));
-                seq[1] = (char)(0x80 | (cp & 0x3F));
-                len    = 2;
-        } else if (cp < 0x10000) {
-                seq[0] = (char)(0xE0 | (cp >> 12));
-                seq[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                seq[2] = (char)(0x80 | (cp & 0x3F));
-                len    = 3;
-        } else {
-                seq[0] = (char)(0xF0 | (cp >> 18));
-                seq[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                seq[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                seq[3] = (char)(0x80 | (cp & 0x3F));
-                len    = 4;
-        }
-        return buf_append(out, seq, len);
+        return buf_append(out, seq, utf8_encode(seq, cp));
 }
 
 long utf8_repair(struct buf *out, const unsigned char *s, size_t n)

@@ -24,7 +24,11 @@ size_t utf8_next(const unsigned char *s, size_t n, int32_t *cp);
 /* Returns the length of the longest valid UTF-8 prefix of s. */
 size_t utf8_valid_prefix(const unsigned char *s, size_t n);
 
-/* Appends the UTF-8 encoding of code point cp (< 0x110000). */
+/* Writes the UTF-8 encoding of code point cp (< 0x110000) to out and
+ * returns its length (1 to 4). */
+size_t utf8_encode(char out[4], int32_t cp);
+
+/* Appends the UTF-8 encoding of code point cp. */
 int utf8_append(struct buf *out, int32_t cp);
 
 /* Appends s to out with every invalid subpart replaced by U+FFFD and

@@ -720,11 +720,12 @@ main() {
     start) cmd_start "$port" "$SDIR" ;;
     stop) stop_dirs "$SDIR" ;;
     status) cmd_status "$port" "$SDIR" ;;
-    clean) stop_dirs "$SDIR"; safe_remove "$SDIR" ;;
+    # The data goes anyway: no point in a long graceful shutdown.
+    clean) STOP_TIMEOUT=5; stop_dirs "$SDIR"; safe_remove "$SDIR" ;;
     cluster-start) start_nodes "${nodes[@]}" ;;
     cluster-stop) stop_dirs "${node_dirs[@]}" ;;
     cluster-status) cmd_cluster_status ;;
-    cluster-clean) stop_dirs "${node_dirs[@]}"; safe_remove "$CLUSTER_DIR" ;;
+    cluster-clean) STOP_TIMEOUT=5; stop_dirs "${node_dirs[@]}"; safe_remove "$CLUSTER_DIR" ;;
     node-start) start_nodes "$node" ;;
     node-stop) stop_dirs "$(node_dir "$node")" ;;
     node-kill) cmd_node_kill "$node" ;;

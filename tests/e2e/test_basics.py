@@ -12,7 +12,7 @@ import pytest
 
 from conftest import (CONSUMER_BANNER, PRODUCER_BANNER, binary, consume, env,
                       exit_lines, expected_consumer_output, fromtimestamp,
-                      kcat_values, produce, wait_for)
+                      kcat_values, produce, wait_for, popen, spawn_pty)
 
 RECORD = re.compile(r'^\{"message": "(?:[^"\\]|\\.)*", "time": \d+\.\d+\}$')
 
@@ -128,7 +128,7 @@ def test_only_the_exact_word_exits(bootstrap, topic, word):
 # ---- interactive (pseudo-terminal) -------------------------------------------
 
 def spawn(prog, *args, tz="Asia/Seoul"):
-    return pexpect.spawn(binary(prog), list(args), env=env(tz), encoding="utf-8",
+    return spawn_pty(binary(prog), list(args), env=env(tz), encoding="utf-8",
                          timeout=30)
 
 
@@ -202,7 +202,7 @@ def test_exit_record_is_not_replayed_on_restart(bootstrap, topic, group):
 
 
 def test_consumer_output_reaches_a_pipe_line_by_line(bootstrap, topic, group):
-    cons = subprocess.Popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
+    cons = popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
                              "-g", group], stdout=subprocess.PIPE, env=env(),
                             stdin=subprocess.DEVNULL)
     try:
@@ -247,7 +247,7 @@ def test_unreachable_broker_is_a_clear_error(prog):
 
 def test_unreachable_broker_gives_up_within_30_s_by_default():
     start = time.monotonic()
-    procs = [subprocess.Popen([binary(prog), "-b", "127.0.0.1:1"], text=True,
+    procs = [popen([binary(prog), "-b", "127.0.0.1:1"], text=True,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
              for prog in ("producer_chat", "consumer_chat")]
@@ -282,7 +282,7 @@ def test_unusable_topic_is_a_clear_error(bootstrap, prog):
 
 
 def test_consumer_started_before_the_topic_exists_sees_it(bootstrap, topic, group):
-    cons = subprocess.Popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
+    cons = popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
                              "-g", group], stdout=subprocess.PIPE, env=env(),
                             stdin=subprocess.DEVNULL)
     try:

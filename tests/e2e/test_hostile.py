@@ -2,14 +2,13 @@
 type, never crash, stall or take over anything; nothing good is lost."""
 import json
 import re
-import os
 import subprocess
 
 import pexpect
 import pytest
 
 from conftest import (CONSUMER_BANNER, binary, consume, env, fromtimestamp,
-                      kcat_records, kcat_values, produce, raw_produce)
+                      kcat_records, kcat_values, measured, produce, raw_produce, spawn_pty)
 
 
 def good(msg, t=1700000000.5):
@@ -100,7 +99,7 @@ def hostile_topic(bootstrap, topic):
 
 def test_terminal_never_gets_raw_controls(bootstrap, topic, group):
     hostile_topic(bootstrap, topic)
-    cons = pexpect.spawn(binary("consumer_chat"), ["-b", bootstrap, "-t", topic, "-g", group],
+    cons = spawn_pty(binary("consumer_chat"), ["-b", bootstrap, "-t", topic, "-g", group],
                          env=env(), encoding="utf-8", timeout=60)
     cons.expect(pexpect.EOF)
     cons.close()
@@ -126,7 +125,7 @@ def test_escape_option_on_a_terminal_and_in_a_pipe(bootstrap, topic, group):
     escaped = consume(bootstrap, topic, group + "-2", "--escape=always").stdout.decode()
     assert "[FRIEND] \\x1b[2J\\x1b[H cleared?\n" in escaped and "\x1b" not in escaped
     # On a terminal, raw only when asked.
-    cons = pexpect.spawn(binary("consumer_chat"), ["-b", bootstrap, "-t", topic, "-g",
+    cons = spawn_pty(binary("consumer_chat"), ["-b", bootstrap, "-t", topic, "-g",
                          group + "-3", "--escape", "never"], env=env(), encoding="utf-8",
                          timeout=60)
     cons.expect(pexpect.EOF)
@@ -191,10 +190,10 @@ def test_escapes_that_outgrow_the_limit_are_reported(bootstrap, topic):
                      r"message\.max\.bytes \(1000000\)", p.stderr.decode())
 
 
-def test_multi_gigabyte_line_in_bounded_memory(bootstrap, topic):
+def test_multi_gigabyte_line_in_bounded_memory(bootstrap, topic, tmp_path):
     size = 2 ** 31 + 5  # past any 32-bit counter
-    prod = subprocess.Popen([binary("producer_chat"), "-b", bootstrap, "-t", topic],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    prod, peak = measured([binary("producer_chat"), "-b", bootstrap, "-t", topic],
+                          tmp_path, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
     prod.stdin.write(b"before\n")
     chunk = b"z" * (1 << 20)
     for _ in range(size // len(chunk)):
@@ -202,9 +201,8 @@ def test_multi_gigabyte_line_in_bounded_memory(bootstrap, topic):
     prod.stdin.write(b"z" * (size % len(chunk)) + b"\nafter\n")
     prod.stdin.close()
     err = prod.stderr.read().decode()
-    _, status, usage = os.wait4(prod.pid, 0)  # this child's own peak RSS
-    assert os.waitstatus_to_exitcode(status) == 1
+    assert prod.wait(timeout=120) == 1
     assert f"line 2 not sent: {size} bytes, more than message.max.bytes" in err
     assert [json.loads(v)["message"] for v in kcat_values(bootstrap, topic)] == \
         ["before", "after"]
-    assert usage.ru_maxrss < 64 * 1024, f"peak RSS {usage.ru_maxrss} KiB"
+    assert peak() < 64 * 1024, f"peak RSS {peak()} KiB"

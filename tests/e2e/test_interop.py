@@ -1,6 +1,7 @@
 """Interop with the original scripts (issue 4): the seed's producerChat.py
 and consumerChat.py, unchanged but for bootstrap, topic and group, on
 kafka-python, against our programs on the same real broker."""
+import io
 import json
 import signal
 import subprocess
@@ -11,7 +12,7 @@ import pexpect
 import pytest
 
 from conftest import (REPO, binary, consume, env, expected_consumer_output,
-                      kcat_values, produce)
+                      kcat_values, produce, popen, spawn_pty)
 
 SEED = REPO / "tests" / "seed"
 PYTHON = REPO / ".venv" / "bin" / "python"
@@ -116,7 +117,7 @@ def test_consumers_take_turns_in_one_group(tmp_path, bootstrap, topic, group):
 
     # 3. Ours is interrupted after e and f; what it printed is committed.
     produce(bootstrap, topic, ["e", "f"])
-    cons = pexpect.spawn(binary("consumer_chat"), ["-b", bootstrap, "-t", topic, "-g", group],
+    cons = spawn_pty(binary("consumer_chat"), ["-b", bootstrap, "-t", topic, "-g", group],
                          env=env(), encoding="utf-8", timeout=60)
     cons.expect_exact("[FRIEND] f\r\n")
     assert "[FRIEND] c" not in cons.before
@@ -134,7 +135,7 @@ def test_consumers_take_turns_in_one_group(tmp_path, bootstrap, topic, group):
 
 
 def test_exit_handshake_seed_producer_ends_our_consumer(tmp_path, bootstrap, topic, group):
-    cons = subprocess.Popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
+    cons = popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
                              "-g", group], stdout=subprocess.PIPE, env=env(),
                             stdin=subprocess.DEVNULL)
     try:
@@ -149,10 +150,10 @@ def test_exit_handshake_seed_producer_ends_our_consumer(tmp_path, bootstrap, top
 
 def test_exit_handshake_our_producer_ends_seed_consumer(tmp_path, bootstrap, topic, group):
     script = seed_script("consumerChat.py", tmp_path, bootstrap, topic, group)
-    seed = subprocess.Popen([PYTHON, script], stdout=subprocess.PIPE, env=py_env(),
+    seed = popen([PYTHON, script], stdout=subprocess.PIPE, env=py_env(),
                             stdin=subprocess.DEVNULL)
     try:
-        prod = pexpect.spawn(binary("producer_chat"), ["-b", bootstrap, "-t", topic],
+        prod = spawn_pty(binary("producer_chat"), ["-b", bootstrap, "-t", topic],
                              env=env(), encoding="utf-8", timeout=60)
         prod.expect_exact("YOU: ")
         prod.sendline("see you")
@@ -195,3 +196,28 @@ def test_records_of_any_json_shape_print_as_the_seed_prints_them(tmp_path, boots
         if tz == "Asia/Seoul":
             assert ours == theirs
         assert ours == expected_consumer_output([v.decode() for v in values], tz)
+
+
+def test_terminal_session_matches_the_seed_stream_by_stream(tmp_path, bootstrap, topic):
+    """On a terminal, what appears on stdout and on stderr is the seed's:
+    the banner on stdout, and input()'s "YOU: " on stderr (CPython writes
+    its prompt there when stdin and stdout are terminals)."""
+    produce(bootstrap, topic, ["the topic exists"])  # no kafka-python warning
+    script = seed_script("producerChat.py", tmp_path, bootstrap, topic)
+    runs = {}
+    for name, cmd in (("seed", f"'{PYTHON}' '{script}'"),
+                      ("ours", f"'{binary('producer_chat')}' -b {bootstrap} -t {topic}")):
+        err = tmp_path / f"{name}.err"
+        child = spawn_pty("/bin/bash", ["-c", f"{cmd} 2>'{err}'"], env=py_env(),
+                          encoding="utf-8", timeout=60)
+        child.logfile_read = io.StringIO()  # the whole terminal transcript
+        child.expect_exact("입력)\r\n")
+        for text in ("첫 줄", "second", "exit"):
+            child.sendline(text)
+            child.expect_exact(text + "\r\n")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        runs[name] = (child.logfile_read.getvalue(), err.read_text())
+    assert runs["ours"] == runs["seed"]
+    assert runs["ours"][1] == "YOU: " * 3

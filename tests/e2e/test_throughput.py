@@ -2,10 +2,9 @@
 a topic with three partitions arrive complete and in order, in bounded
 memory. This is a correctness test; speed is measured by `make bench`."""
 import json
-import os
 import subprocess
 
-from conftest import binary, create_topic, env, kcat_records, produce
+from conftest import binary, create_topic, env, kcat_records, measured, produce
 
 LINES = 1_000_000
 
@@ -15,15 +14,13 @@ def text(i):
     return f"{i:07d} " + " ".join(words[(i * k) % len(words)] for k in range(1, 2 + i % 6))
 
 
-def run_measured(args, stdin, stdout):
-    """Runs a program; returns (exit status, its own peak RSS in KiB)."""
-    proc = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
-                            env=env())
+def run_measured(args, stdin, stdout, tmp_path):
+    """Runs a program to its end; returns its own peak RSS in KiB."""
+    proc, peak = measured(args, tmp_path, stdin=stdin, stdout=stdout,
+                          stderr=subprocess.PIPE, env=env())
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    assert code == 0, err.decode()
-    return usage.ru_maxrss
+    assert proc.wait(timeout=300) == 0, err.decode()
+    return peak()
 
 
 def test_a_million_lines_arrive_complete_and_in_order(tmp_path, bootstrap, topic, group):
@@ -36,11 +33,11 @@ def test_a_million_lines_arrive_complete_and_in_order(tmp_path, bootstrap, topic
 
     with open(source, "rb") as stdin:
         prod_rss = run_measured([binary("producer_chat"), "-b", bootstrap, "-t", topic],
-                                stdin, subprocess.DEVNULL)
+                                stdin, subprocess.DEVNULL, tmp_path)
     out = tmp_path / "out.txt"
     with open(out, "wb") as stdout:
         cons_rss = run_measured([binary("consumer_chat"), "-b", bootstrap, "-t", topic,
-                                 "-g", group], subprocess.DEVNULL, stdout)
+                                 "-g", group], subprocess.DEVNULL, stdout, tmp_path)
 
     with open(out, encoding="utf-8") as f:
         lines = f.read().split("\n")

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -67,6 +69,73 @@ static void records_decode_as_json_loads(void **state)
         assert_true(n > 100);
 }
 
+/* xorshift64: reproducible and fast. */
+static uint64_t next_random(uint64_t *state)
+{
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        return *state;
+}
+
+/* A decimal with `digits` random digits and the point `point` digits from
+ * the right (0: no point), maybe negative. */
+static void random_decimal(uint64_t *state, char *out, size_t size)
+{
+        char digits[24];
+        int n = 1 + (int)(next_random(state) % 19);
+        int point = (int)(next_random(state) % 22);
+        int len = 0;
+
+        for (int i = 0; i < n; i++)
+                digits[i] = (char)('0' + next_random(state) % 10);
+        digits[n] = '\0';
+        if (next_random(state) % 4 == 0)
+                out[len++] = '-';
+        if (point == 0) {
+                snprintf(out + len, size - (size_t)len, "%s", digits);
+        } else if (point < n) {
+                snprintf(out + len, size - (size_t)len, "%.*s.%s", n - point, digits,
+                         digits + n - point);
+        } else {
+                len += snprintf(out + len, size - (size_t)len, "0.");
+                for (int i = 0; i < point - n; i++)
+                        out[len++] = '0';
+                snprintf(out + len, size - (size_t)len, "%s", digits);
+        }
+}
+
+/* The fast path's own number reader agrees with jansson (strtod) on times
+ * of every shape json.dumps() writes, and on arbitrary decimals. */
+static void fast_times_match_strtod(void **state)
+{
+        struct record fast = RECORD_INIT, general = RECORD_INIT;
+        uint64_t seed = 88172645463325252ULL;
+
+        (void)state;
+        for (int i = 0; i < 300000; i++) {
+                char number[64], value[128];
+                int len;
+
+                if (i % 2) /* like time.time(): 10 digits, then 0 to 7 */
+                        snprintf(number, sizeof(number), "%llu.%0*llu",
+                                 1000000000ULL + next_random(&seed) % 9000000000ULL,
+                                 1 + (int)(i % 7),
+                                 (unsigned long long)(next_random(&seed) % 10000000ULL) %
+                                         (unsigned long long)pow(10, 1 + i % 7));
+                else
+                        random_decimal(&seed, number, sizeof(number));
+                len = snprintf(value, sizeof(value),
+                               "{\"message\": \"x\", \"time\": %s}", number);
+                assert_int_equal(record_decode(&fast, value, (size_t)len),
+                                 record_decode_json(&general, value, (size_t)len));
+                if (memcmp(&fast.time, &general.time, sizeof(double)) != 0)
+                        fail_msg("%s: %.17g, strtod %.17g", number, fast.time, general.time);
+        }
+        record_free(&fast);
+        record_free(&general);
+}
+
 static void problems_are_named(void **state)
 {
         struct record rec = RECORD_INIT;
@@ -112,6 +181,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(records_decode_as_json_loads),
+                cmocka_unit_test(fast_times_match_strtod),
                 cmocka_unit_test(problems_are_named),
                 cmocka_unit_test(exit_is_ascii_case_insensitive),
         };

@@ -1,0 +1,3 @@
+build-dev/obj/common/linereader.o: common/linereader.c \
+ common/linereader.h
+common/linereader.h:

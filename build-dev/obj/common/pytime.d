@@ -1,0 +1,2 @@
+build-dev/obj/common/pytime.o: common/pytime.c common/pytime.h
+common/pytime.h:

@@ -1,0 +1,2 @@
+build-dev/obj/common/signals.o: common/signals.c common/signals.h
+common/signals.h:

@@ -1,0 +1,1 @@
+build-dev/tests/peakrss: tests/tools/peakrss.c

@@ -1,0 +1,1 @@
+tests/peakrss: tests/tools/peakrss.c
