@@ -39,7 +39,8 @@ PYTHON   := .venv/bin/python
 PYTEST   := $(PYTHON) -m pytest
 
 .PHONY: all setup test test-unit test-e2e test-asan unit-bins demo bench \
-        broker broker-stop broker-clean cluster cluster-stop cluster-clean \
+        broker broker-stop broker-clean broker-secure broker-secure-stop \
+        cluster cluster-stop cluster-clean \
         vectors fuzz clean
 
 all: $(PROGRAMS:%=$(OUT)%)
@@ -82,11 +83,13 @@ test-e2e: all $(OUT)tests/peakrss
 	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
 
 # The whole suite on a build with AddressSanitizer (leaks included) and
-# UBSan; the valgrind tests need the normal build and run in `make test`.
+# UBSan; the valgrind tests need the normal build, and the two slow ones
+# (a 30 s timeout, the three-node cluster) test timing and brokers rather
+# than our memory: both run in `make test`.
 test-asan: setup
 	$(MAKE) OUT=build-asan/ CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" all unit-bins
 	$(MAKE) OUT=build-asan/ test-unit
-	$(MAKE) OUT=build-asan/ test-e2e PYTEST_ARGS='-m "not valgrind" $(PYTEST_ARGS)'
+	$(MAKE) OUT=build-asan/ test-e2e PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------
 # `make fuzz` runs each harness for FUZZ_SECONDS on a copy of its seed
@@ -130,6 +133,13 @@ broker-stop:
 
 broker-clean:
 	scripts/kafka.sh clean --port $(BROKER_PORT)
+
+# A broker that asks for credentials: SASL on 9194, TLS on 9195 (README).
+broker-secure:
+	scripts/secure-broker.sh start
+
+broker-secure-stop:
+	scripts/secure-broker.sh stop
 
 # Three KRaft nodes on 127.0.0.1:19092, 29092 and 39092 (replication 3,
 # min.insync.replicas 2): -b 127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092

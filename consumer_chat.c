@@ -172,17 +172,24 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         struct consumer *c = opaque;
         rd_kafka_topic_partition_list_t *committed;
 
+        if (c->status.verbose >= 1)
+                diag_note("group %s %d partition(s)",
+                          err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned"
+                                                                      : "revoked",
+                          parts->cnt);
         if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                /* Give up the partitions with what was written committed. */
+                /* Store what was written while the partitions are ours;
+                 * librdkafka commits stored offsets when it unassigns. (A
+                 * synchronous commit here could wait for a coordinator that
+                 * is itself in the middle of moving.) */
                 if (c->nlines)
                         flush(c);
-                rd_kafka_commit(rk, NULL, 0 /* synchronously; may fail */);
                 rd_kafka_assign(rk, NULL);
                 return;
         }
 
         committed = rd_kafka_topic_partition_list_copy(parts);
-        if (rd_kafka_committed(rk, committed, 10000 /* ms at most */))
+        if (rd_kafka_committed(rk, committed, 5000 /* ms at most */))
                 for (int i = 0; i < committed->cnt; i++)
                         committed->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
         for (int i = 0; i < parts->cnt; i++) {
@@ -357,7 +364,7 @@ int main(int argc, char **argv)
                 const struct kafka_property defaults[] = {
                         {"bootstrap.servers", DEFAULT_BOOTSTRAP},
                         {"client.id", "consumer_chat"},
-                        {"group.id", opts.group},
+                        {"group.id", DEFAULT_GROUP},
                         {"auto.offset.reset", "earliest"},
                         {"enable.auto.commit", "true"},
                         /* We store an offset once its line is written. */

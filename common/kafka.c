@@ -1,16 +1,42 @@
 #include "kafka.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "signals.h"
 
-static int is_fatal(rd_kafka_resp_err_t err)
+/* Errors not worth retrying: wrong credentials stay wrong. A certificate
+ * that fails verification too, but only while starting: later it may be
+ * a broker's certificate being replaced. */
+static int is_fatal(rd_kafka_resp_err_t err, int startup)
 {
         return err == RD_KAFKA_RESP_ERR__FATAL ||
-               err == RD_KAFKA_RESP_ERR__AUTHENTICATION;
+               err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+               (startup && err == RD_KAFKA_RESP_ERR__SSL);
+}
+
+/* What an X.509 verification error means for the user (codes from
+ * OpenSSL's x509_vfy.h, stable across its versions). */
+static const char *certificate_problem(int x509_error)
+{
+        switch (x509_error) {
+        case 2:  return "the issuer's certificate is unknown";
+        case 9:  return "the certificate is not valid yet";
+        case 10: return "the certificate has expired";
+        case 18:
+        case 19: return "the certificate is self-signed and not trusted";
+        case 20:
+        case 21: return "the certificate is signed by a CA that is not trusted "
+                        "(ssl.ca.location)";
+        case 62: return "the certificate does not name the host connected to";
+        case 64: return "the certificate does not name the IP address connected to";
+        }
+        return "the certificate could not be verified";
 }
 
 /* Called from rd_kafka_poll() and friends, in the main thread. */
@@ -25,7 +51,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                 reason = fatal_reason;
                 status->fatal = 1;
         }
-        if (is_fatal(code))
+        if (is_fatal(code, status->startup))
                 status->fatal = 1;
 
         /* "All brokers are down" says less than the connect failure that
@@ -41,6 +67,28 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         if (status->verbose >= 1 || status->fatal ||
             (status->verbose >= 0 && code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN))
                 diag_warn("kafka: %s", reason);
+}
+
+/* Called by OpenSSL (through librdkafka's threads) for each certificate of
+ * the broker's chain: verification is OpenSSL's, we only keep its verdict
+ * to say why a handshake failed. */
+static int on_certificate(rd_kafka_t *rk, const char *broker, int32_t broker_id,
+                          int *x509_error, int depth, const char *der, size_t size,
+                          char *errstr, size_t errstr_size, void *opaque)
+{
+        struct kafka_status *status = opaque;
+
+        (void)rk;
+        (void)broker;
+        (void)broker_id;
+        (void)depth;
+        (void)der;
+        (void)size;
+        if (*x509_error == 0)
+                return 1;
+        atomic_store(&status->certificate_error, *x509_error);
+        snprintf(errstr, errstr_size, "%s", certificate_problem(*x509_error));
+        return 0;
 }
 
 /* librdkafka's own log, from its threads: only at -vv. */
@@ -67,18 +115,103 @@ static int set(rd_kafka_conf_t *conf, const char *key, const char *value,
         return -1;
 }
 
+/* Removes white space at both ends of s, in place. */
+static char *trim(char *s)
+{
+        char *end = s + strlen(s);
+
+        while (*s == ' ' || *s == '\t')
+                s++;
+        while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
+                           end[-1] == '\n'))
+                *--end = '\0';
+        return s;
+}
+
+/* Applies a properties file: KEY=VALUE lines, '#' comments, blank lines,
+ * as kcat reads them. Returns 0, or -1 after saying where it went wrong
+ * (never showing a value: it may be a password). */
+static int load_file(rd_kafka_conf_t *conf, const char *path, int verbose)
+{
+        FILE *fp = fopen(path, "r");
+        struct stat st;
+        char *line = NULL;
+        size_t cap = 0;
+        unsigned lineno = 0;
+        int status = -1;
+
+        if (!fp) {
+                diag_error("cannot read config file %s: %m", path);
+                return -1;
+        }
+        if (fstat(fileno(fp), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+                diag_warn("config file %s is readable by other users (mode %03o); it "
+                          "may hold passwords: chmod 600 %s",
+                          path, (unsigned)(st.st_mode & 0777), path);
+        if (verbose >= 1)
+                diag_note("reading config file %s", path);
+
+        while (getline(&line, &cap, fp) != -1) {
+                char origin[4200], *key = trim(line), *eq;
+
+                lineno++;
+                if (*key == '\0' || *key == '#')
+                        continue;
+                eq = strchr(key, '=');
+                if (!eq || eq == key) {
+                        diag_error("%s:%u: expected KEY=VALUE", path, lineno);
+                        goto out;
+                }
+                *eq = '\0';
+                snprintf(origin, sizeof(origin), "%s:%u:", path, lineno);
+                if (set(conf, trim(key), trim(eq + 1), origin) == -1)
+                        goto out;
+        }
+        status = ferror(fp) ? -1 : 0;
+        if (status == -1)
+                diag_error("cannot read config file %s: %m", path);
+out:
+        free(line);
+        fclose(fp);
+        return status;
+}
+
+/* The config file to read, if any: -F, else $KAFKA_CHAT_CONFIG (which
+ * must then exist), else ~/.config/kafka-chat.conf if it exists. */
+static const char *config_path(const struct options *opts, char *buf, size_t size)
+{
+        const char *home = getenv("HOME");
+
+        if (opts->config_file)
+                return opts->config_file;
+        if (getenv("KAFKA_CHAT_CONFIG") && *getenv("KAFKA_CHAT_CONFIG"))
+                return getenv("KAFKA_CHAT_CONFIG");
+        if (!home)
+                return NULL;
+        snprintf(buf, size, "%s/.config/kafka-chat.conf", home);
+        return access(buf, F_OK) == 0 ? buf : NULL;
+}
+
 rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
                                 const struct kafka_property *defaults,
                                 struct kafka_status *status)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char default_path[4096];
+        const char *path;
 
         for (; defaults && defaults->key; defaults++)
                 if (set(conf, defaults->key, defaults->value, "default") == -1)
                         goto error;
 
+        path = config_path(opts, default_path, sizeof(default_path));
+        if (path && load_file(conf, path, opts->verbose) == -1)
+                goto error;
+
         if (opts->bootstrap &&
             set(conf, "bootstrap.servers", opts->bootstrap, "-b:") == -1)
+                goto error;
+        if (opts->group && set(conf, "group.id", opts->group, "-g:") == -1)
                 goto error;
 
         for (size_t i = 0; i < opts->nproperties; i++) {
@@ -99,6 +232,10 @@ rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
         rd_kafka_conf_set_opaque(conf, status);
         rd_kafka_conf_set_error_cb(conf, on_error);
         rd_kafka_conf_set_log_cb(conf, on_log);
+        if (rd_kafka_conf_set_ssl_cert_verify_cb(conf, on_certificate) != RD_KAFKA_CONF_OK) {
+                diag_error("this librdkafka cannot verify TLS certificates");
+                goto error;
+        }
         return conf;
 
 error:
@@ -137,6 +274,34 @@ static int topic_ready(const struct rd_kafka_metadata *md,
         if (!*err && md->topics[0].partition_cnt == 0)
                 *err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
         return *err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* The one line for an error that ended the start: for authentication it
+ * names the mechanism and the user (never the password), for TLS what was
+ * wrong with the certificate. */
+static void say_fatal(rd_kafka_t *rk, const struct kafka_status *status,
+                      const char *servers)
+{
+        const rd_kafka_conf_t *conf = rd_kafka_conf(rk);
+        char mechanism[64] = "?", user[256] = "?";
+        size_t size;
+        int x509_error = atomic_load(&status->certificate_error);
+
+        if (status->error == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+                size = sizeof(mechanism);
+                rd_kafka_conf_get(conf, "sasl.mechanisms", mechanism, &size);
+                size = sizeof(user);
+                if (rd_kafka_conf_get(conf, "sasl.username", user, &size) != RD_KAFKA_CONF_OK ||
+                    !*user)
+                        snprintf(user, sizeof(user), "(none)");
+                diag_error("authentication failed at %s (SASL %s, user '%s'): %s", servers,
+                           mechanism, user, status->reason);
+        } else if (status->error == RD_KAFKA_RESP_ERR__SSL && x509_error) {
+                diag_error("TLS handshake with %s failed: %s: %s", servers,
+                           certificate_problem(x509_error), status->reason);
+        } else {
+                diag_error("cannot use Kafka at %s: %s", servers, status->reason);
+        }
 }
 
 int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
@@ -186,7 +351,7 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
 
         kafka_bootstrap(rk, servers, sizeof(servers));
         if (status->fatal)
-                diag_error("cannot use Kafka at %s: %s", servers, status->reason);
+                say_fatal(rk, status, servers);
         else if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
                 diag_error("topic '%s' is not available at %s: %s", topic, servers,
                            rd_kafka_err2str(topic_err));

@@ -6,6 +6,7 @@
 #ifndef KC_KAFKA_H
 #define KC_KAFKA_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <librdkafka/rdkafka.h>
@@ -20,6 +21,9 @@ struct kafka_status {
         rd_kafka_resp_err_t error;    /* the last error, or NO_ERROR */
         char reason[512];             /* its text */
         int fatal;                    /* no point in retrying (fatal, authentication) */
+        /* The X.509 error of the broker's certificate, if it failed; set by
+         * librdkafka's threads, hence atomic. */
+        atomic_int certificate_error;
         unsigned long delivered;      /* producers: delivery reports, good */
         unsigned long failed;         /*            and failed */
 };
@@ -30,8 +34,9 @@ struct kafka_property {
 };
 
 /* Builds a configuration: first the program's defaults (a list ended by
- * a NULL key), then -b and -g, then each -X in order, so the user has the
- * last word. Returns NULL after printing what was wrong (a usage error). */
+ * a NULL key), then the config file (see options.h), then -b and -g, then
+ * each -X in order, so the user has the last word. Returns NULL after
+ * printing what was wrong (a usage error). */
 rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
                                 const struct kafka_property *defaults,
                                 struct kafka_status *status);

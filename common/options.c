@@ -34,6 +34,10 @@ static const struct option_desc {
          "that the conversation keeps one order"},
         {'g', "group", "GROUP", OPT_GROUP,
          "consumer group (default " DEFAULT_GROUP ")"},
+        {'F', "config", "FILE", 0,
+         "read librdkafka properties (KEY=VALUE lines) from\n"
+         "FILE, before -X; default $KAFKA_CHAT_CONFIG, else\n"
+         "~/.config/kafka-chat.conf if it exists"},
         {'X', NULL, "KEY=VALUE", 0,
          "set a librdkafka property (repeatable);\n"
          "-X list prints them all"},
@@ -118,7 +122,6 @@ enum options_result options_parse(struct options *opts,
 
         memset(opts, 0, sizeof(*opts));
         opts->topic      = DEFAULT_TOPIC;
-        opts->group      = DEFAULT_GROUP;
         opts->timeout_ms = DEFAULT_TIMEOUT_MS;
         opts->properties = calloc((size_t)argc + 1, sizeof(*opts->properties));
         if (!opts->properties) {
@@ -177,6 +180,9 @@ enum options_result options_parse(struct options *opts,
                                 goto usage;
                         }
                         opts->group = optarg;
+                        break;
+                case 'F':
+                        opts->config_file = optarg;
                         break;
                 case 'X':
                         if (!strcmp(optarg, "list")) {

@@ -38,7 +38,9 @@ enum {
 struct options {
         const char *bootstrap;    /* -b; NULL: DEFAULT_BOOTSTRAP */
         const char *topic;        /* -t */
-        const char *group;        /* -g */
+        const char *group;        /* -g; NULL: DEFAULT_GROUP */
+        const char *config_file;  /* -F; NULL: $KAFKA_CHAT_CONFIG, then
+                                   * ~/.config/kafka-chat.conf if present */
         int timeout_ms;           /* --timeout */
         int verbose;              /* -v counts up, -q sets -1 */
         enum escape_mode escape;  /* --escape */

@@ -245,6 +245,7 @@ def test_unreachable_broker_is_a_clear_error(prog):
     assert "Connection refused" in err[0]
 
 
+@pytest.mark.slow
 def test_unreachable_broker_gives_up_within_30_s_by_default():
     start = time.monotonic()
     procs = [popen([binary(prog), "-b", "127.0.0.1:1"], text=True,

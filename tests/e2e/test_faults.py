@@ -308,6 +308,7 @@ def leader_of(bootstrap, topic):
     return md["topics"][0]["partitions"][0]["leader"]
 
 
+@pytest.mark.slow
 def test_cluster_leader_killed_mid_stream(cluster, topic, group, tmp_path):
     count = 200_000
     create_topic(cluster, topic, 1, replicas=3)

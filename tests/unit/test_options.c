@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <getopt.h>
@@ -32,7 +34,8 @@ static void defaults_are_the_seeds(void **state)
         assert_int_equal(parse(&consumer, &opts, 1, argv), OPTIONS_RUN);
         assert_null(opts.bootstrap);
         assert_string_equal(opts.topic, "chat");
-        assert_string_equal(opts.group, "chat-group");
+        assert_null(opts.group); /* DEFAULT_GROUP, unless a config file says */
+        assert_null(opts.config_file);
         assert_int_equal(opts.timeout_ms, 30000);
         assert_int_equal(opts.nproperties, 0);
         options_free(&opts);
@@ -104,6 +107,102 @@ static void user_settings_override_defaults_in_order(void **state)
         options_free(&opts);
 }
 
+/* A config file in a temporary folder; returns its path. */
+static const char *write_file(const char *text)
+{
+        static char path[] = "/tmp/kafka-chat-test-XXXXXX";
+        int fd;
+
+        strcpy(path + strlen(path) - 6, "XXXXXX");
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        close(fd);
+        return path;
+}
+
+static void config_file_sits_between_defaults_and_the_command_line(void **state)
+{
+        struct options opts;
+        struct kafka_status status;
+        rd_kafka_conf_t *conf;
+        const char *path = write_file("# a comment\n"
+                                      "\n"
+                                      "  linger.ms = 9  \n"
+                                      "client.id=from-file\r\n"
+                                      "bootstrap.servers=file:1\n"
+                                      "group.id=file-group\n"
+                                      "sasl.username=alice\n");
+        char *argv[] = {"consumer_chat", "-F", (char *)path, "-X", "client.id=cli",
+                        "-g", "cli-group", NULL};
+        const struct kafka_property defaults[] = {
+                {"bootstrap.servers", "default:9092"},
+                {"linger.ms", "0"},
+                {"group.id", "chat-group"},
+                {NULL, NULL},
+        };
+
+        (void)state;
+        memset(&status, 0, sizeof(status));
+        assert_int_equal(parse(&consumer, &opts, 7, argv), OPTIONS_RUN);
+        conf = kafka_conf_new(&opts, defaults, &status);
+        assert_non_null(conf);
+        assert_string_equal(get(conf, "linger.ms"), "9");            /* file over default */
+        assert_string_equal(get(conf, "bootstrap.servers"), "file:1");
+        assert_string_equal(get(conf, "client.id"), "cli");          /* -X over file */
+        assert_string_equal(get(conf, "group.id"), "cli-group");     /* -g over file */
+        assert_string_equal(get(conf, "sasl.username"), "alice");
+        rd_kafka_conf_destroy(conf);
+        options_free(&opts);
+        unlink(path);
+}
+
+static void config_file_errors_are_refused(void **state)
+{
+        static const char *const bad[] = {"novalue\n", "=value\n", "no.such.key=1\n",
+                                          "linger.ms=soon\n"};
+        struct kafka_status status;
+
+        (void)state;
+        memset(&status, 0, sizeof(status));
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct options opts;
+                const char *path = write_file(bad[i]);
+                char *argv[] = {"producer_chat", "--config", (char *)path, NULL};
+
+                assert_int_equal(parse(&producer, &opts, 3, argv), OPTIONS_RUN);
+                assert_null(kafka_conf_new(&opts, NULL, &status));
+                options_free(&opts);
+                unlink(path);
+        }
+}
+
+static void the_environment_names_the_file_when_f_does_not(void **state)
+{
+        struct options opts;
+        struct kafka_status status;
+        rd_kafka_conf_t *conf;
+        const char *path = write_file("client.id=from-env\n");
+        char *argv[] = {"producer_chat", NULL};
+
+        (void)state;
+        memset(&status, 0, sizeof(status));
+        assert_int_equal(setenv("KAFKA_CHAT_CONFIG", path, 1), 0);
+        assert_int_equal(parse(&producer, &opts, 1, argv), OPTIONS_RUN);
+        conf = kafka_conf_new(&opts, NULL, &status);
+        assert_non_null(conf);
+        assert_string_equal(get(conf, "client.id"), "from-env");
+        rd_kafka_conf_destroy(conf);
+        options_free(&opts);
+        unlink(path);
+
+        /* Named but missing: an error, not a silent default. */
+        assert_int_equal(parse(&producer, &opts, 1, argv), OPTIONS_RUN);
+        assert_null(kafka_conf_new(&opts, NULL, &status));
+        options_free(&opts);
+        unsetenv("KAFKA_CHAT_CONFIG");
+}
+
 static void bad_property_is_refused(void **state)
 {
         struct options opts;
@@ -125,6 +224,9 @@ int main(void)
                 cmocka_unit_test(group_is_refused_where_not_taken),
                 cmocka_unit_test(user_settings_override_defaults_in_order),
                 cmocka_unit_test(bad_property_is_refused),
+                cmocka_unit_test(config_file_sits_between_defaults_and_the_command_line),
+                cmocka_unit_test(config_file_errors_are_refused),
+                cmocka_unit_test(the_environment_names_the_file_when_f_does_not),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
