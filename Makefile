@@ -11,7 +11,7 @@
 # Set-up (Debian packages, a Python venv, Kafka jars) is done by
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
 
-PROGRAMS := producer_chat consumer_chat
+PROGRAMS := producer_chat consumer_chat chat
 PKGS     := rdkafka jansson
 
 # The programs go to $(OUT)$(name), the objects under $(OUT)obj/. The
@@ -46,7 +46,7 @@ PYTEST   := $(PYTHON) -m pytest
 all: $(PROGRAMS:%=$(OUT)%)
 
 $(PROGRAMS:%=$(OUT)%): $(OUT)%: $(OBJ)/%.o $(COMMON_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(if $(filter chat,$*),-lreadline)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,7 +89,8 @@ test-e2e: all $(OUT)tests/peakrss
 test-asan: setup
 	$(MAKE) OUT=build-asan/ CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" all unit-bins
 	$(MAKE) OUT=build-asan/ test-unit
-	$(MAKE) OUT=build-asan/ test-e2e PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
+	KAFKA_CHAT_SANITIZED=1 $(MAKE) OUT=build-asan/ test-e2e \
+		PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------
 # `make fuzz` runs each harness for FUZZ_SECONDS on a copy of its seed

@@ -14,14 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "common/buf.h"
 #include "common/diag.h"
+#include "common/display.h"
 #include "common/kafka.h"
 #include "common/options.h"
 #include "common/output.h"
+#include "common/pyjson.h"
 #include "common/pytime.h"
 #include "common/record.h"
 #include "common/signals.h"
@@ -48,7 +52,7 @@ static const struct program consumer_program = {
         "group only once their lines are written, so nothing is ever skipped.\n"
         "On a terminal, control characters in messages (escape sequences, CR,\n"
         "bidi overrides) are shown escaped, as \\x1b or \\u202e.",
-        OPT_GROUP | OPT_ESCAPE,
+        OPT_GROUP | OPT_ESCAPE | OPT_READ,
         "  0  an 'exit' record, Ctrl-C or SIGTERM ended it\n"
         "  1  a Kafka or output error ended it\n"
         "  2  usage error\n"
@@ -70,6 +74,7 @@ struct consumer {
         const char *topic;
         struct output out;
         struct record rec;
+        struct buf json_line;        /* --json: the line being built */
         /* The records of the output batch, in order: a record's offset is
          * stored once its line is out. */
         struct batch_line *lines;
@@ -77,6 +82,14 @@ struct consumer {
         /* Per partition, the offset after the last line written: where we
          * go on if the group hands a partition back to us. */
         rd_kafka_topic_partition_list_t *position;
+        const struct options *opts;
+        /* -e: per partition the end as it was at start (its high
+         * watermark), or RD_KAFKA_OFFSET_END once reached; and what the
+         * group gave us to read. */
+        rd_kafka_topic_partition_list_t *ends;
+        rd_kafka_topic_partition_list_t *assigned;
+        long shown;                  /* records shown, for -c */
+        long long last_record_ms;    /* for --idle-timeout */
         /* Keeping librdkafka's prefetch going, see keep_fetching(). */
         rd_kafka_queue_t *queue;     /* the consumer queue */
         size_t queue_min;            /* queued.min.messages */
@@ -160,6 +173,81 @@ static int flush(struct consumer *c)
         return status;
 }
 
+/* Sets where a partition we have not read yet starts, as -o or --since
+ * asked; by default (stored) the group's committed position decides. */
+static void start_at(struct consumer *c, rd_kafka_topic_partition_t *tp)
+{
+        rd_kafka_topic_partition_list_t *when;
+
+        switch (c->opts->start) {
+        case START_STORED:
+                return;
+        case START_BEGINNING:
+                tp->offset = RD_KAFKA_OFFSET_BEGINNING;
+                return;
+        case START_END:
+                tp->offset = RD_KAFKA_OFFSET_END;
+                return;
+        case START_OFFSET:
+                tp->offset = c->opts->start_value;
+                return;
+        case START_TAIL:
+                tp->offset = RD_KAFKA_OFFSET_TAIL(c->opts->start_value);
+                return;
+        case START_TIME:
+                /* The first offset at or after that time, from the broker. */
+                when = rd_kafka_topic_partition_list_new(1);
+                rd_kafka_topic_partition_list_add(when, tp->topic, tp->partition)->offset =
+                        c->opts->start_value;
+                if (rd_kafka_offsets_for_times(c->rk, when, 10000 /* ms at most */) ==
+                            RD_KAFKA_RESP_ERR_NO_ERROR &&
+                    when->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                        /* -1: nothing that recent, so from the end */
+                        tp->offset = when->elems[0].offset >= 0 ? when->elems[0].offset
+                                                                 : RD_KAFKA_OFFSET_END;
+                else
+                        diag_warn("%s [%d]: cannot find offsets by time; reading from the "
+                                  "group's position", tp->topic, (int)tp->partition);
+                rd_kafka_topic_partition_list_destroy(when);
+                return;
+        }
+}
+
+/* -e: notes the end of a partition as it is now (once per partition). */
+static void note_end(struct consumer *c, const rd_kafka_topic_partition_t *tp)
+{
+        int64_t low, high;
+
+        if (rd_kafka_topic_partition_list_find(c->ends, tp->topic, tp->partition))
+                return;
+        if (rd_kafka_query_watermark_offsets(c->rk, tp->topic, tp->partition, &low, &high,
+                                             10000 /* ms at most */) != 0)
+                high = RD_KAFKA_OFFSET_END; /* unknown: wait for end-of-partition */
+        rd_kafka_topic_partition_list_add(c->ends, tp->topic, tp->partition)->offset =
+                high > low ? high : RD_KAFKA_OFFSET_END;
+}
+
+/* -e: marks the partition's end reached if offset (or an end-of-partition
+ * event, offset -1) got there. Returns 1 when every assigned partition is
+ * at its end. */
+static int reached_end(struct consumer *c, int32_t partition, int64_t offset)
+{
+        rd_kafka_topic_partition_t *end =
+                rd_kafka_topic_partition_list_find(c->ends, c->topic, partition);
+
+        if (end && (offset < 0 || offset + 1 >= end->offset))
+                end->offset = RD_KAFKA_OFFSET_END;
+        if (!c->assigned)
+                return 0;
+        for (int i = 0; i < c->assigned->cnt; i++) {
+                end = rd_kafka_topic_partition_list_find(c->ends, c->topic,
+                                                         c->assigned->elems[i].partition);
+                if (!end || end->offset != RD_KAFKA_OFFSET_END)
+                        return 0;
+        }
+        return 1;
+}
+
 /*
  * The group may take partitions away and hand them back (a rebalance, or
  * a coordinator that restarted). Committed offsets lag behind what we
@@ -178,6 +266,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                                                       : "revoked",
                           parts->cnt);
         if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                if (c->assigned)
+                        rd_kafka_topic_partition_list_destroy(c->assigned);
+                c->assigned = NULL;
                 /* Store what was written while the partitions are ours;
                  * librdkafka commits stored offsets when it unassigns. (A
                  * synchronous commit here could wait for a coordinator that
@@ -193,13 +284,21 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 for (int i = 0; i < committed->cnt; i++)
                         committed->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
         for (int i = 0; i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[i];
                 rd_kafka_topic_partition_t *ours = rd_kafka_topic_partition_list_find(
-                        c->position, parts->elems[i].topic, parts->elems[i].partition);
+                        c->position, tp->topic, tp->partition);
 
                 if (ours && committed->elems[i].offset < ours->offset)
-                        parts->elems[i].offset = ours->offset;
+                        tp->offset = ours->offset;
+                else if (!ours)
+                        start_at(c, tp);
+                if (c->opts->exit_at_end)
+                        note_end(c, tp);
         }
         rd_kafka_topic_partition_list_destroy(committed);
+        if (c->assigned)
+                rd_kafka_topic_partition_list_destroy(c->assigned);
+        c->assigned = rd_kafka_topic_partition_list_copy(parts);
         rd_kafka_assign(rk, parts);
 }
 
@@ -229,11 +328,35 @@ static double kafka_time(const rd_kafka_message_t *msg)
         return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
 }
 
+/* --json: the record as one line, written the way json.dumps() writes. */
+static void show_json(struct consumer *c, const rd_kafka_message_t *msg, double time)
+{
+        char number[PYJSON_FLOAT_MAX], tail[64];
+        struct buf *line = &c->json_line;
+
+        buf_clear(line);
+        buf_append_str(line, "{\"message\": ");
+        pyjson_append_string(line, c->rec.message, c->rec.message_len);
+        buf_append_str(line, ", \"time\": ");
+        buf_append(line, number, pyjson_format_float(time, number));
+        buf_append_str(line, ", \"sender\": ");
+        if (c->rec.sender)
+                pyjson_append_string(line, c->rec.sender, c->rec.sender_len);
+        else
+                buf_append_str(line, "null");
+        snprintf(tail, sizeof(tail), ", \"partition\": %d, \"offset\": %lld}\n",
+                 (int)msg->partition, (long long)msg->offset);
+        buf_append_str(line, tail);
+        output_text(&c->out, line->data, line->len);
+}
+
 /* Prints one record (a bad one only gets its warning). Returns 1 if it
  * was an exit record, else 0. */
 static int show(struct consumer *c, const rd_kafka_message_t *msg)
 {
         enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
+        int exit_record;
+        double time;
         char when[PYTIME_TEXT_MAX];
 
         if (c->rec.problem[0] && c->status.verbose >= 0)
@@ -245,26 +368,26 @@ static int show(struct consumer *c, const rd_kafka_message_t *msg)
                                                   : "");
         if (st == RECORD_BAD)
                 return 0;
+        c->shown++;
+        exit_record = record_is_exit(c->rec.message, c->rec.message_len);
+        time        = st == RECORD_OK ? c->rec.time : kafka_time(msg);
+
+        if (c->opts->json) {
+                show_json(c, msg, time);
+                return exit_record;
+        }
 
         if (st == RECORD_OK)
                 memcpy(when, c->rec.when, sizeof(when));
-        else if (pytime_format_cached(&c->rec.clock, kafka_time(msg), when) == -1)
+        else if (pytime_format_cached(&c->rec.clock, time, when) == -1)
                 snprintf(when, sizeof(when), "?");
 
-        if (record_is_exit(c->rec.message, c->rec.message_len)) {
-                output_str(&c->out, "[");
-                output_str(&c->out, when);
-                output_str(&c->out, "] 발신자가 프로그램을 종료하였습니다.\n[");
-                output_str(&c->out, when);
-                output_str(&c->out, "] 수신 프로그램을 종료합니다.\n");
-                return 1;
-        }
-        output_str(&c->out, "[");
-        output_str(&c->out, when);
-        output_str(&c->out, "][FRIEND] ");
-        output_untrusted(&c->out, c->rec.message, c->rec.message_len);
-        output_str(&c->out, "\n");
-        return 0;
+        if (exit_record)
+                display_exit(&c->out, when);
+        else
+                display_line(&c->out, when, c->rec.sender, c->rec.sender_len,
+                             c->rec.message, c->rec.message_len, NULL);
+        return exit_record;
 }
 
 /* Shows msg and notes it in the batch. Returns 1 for an exit record, 0
@@ -276,15 +399,27 @@ static int handle(struct consumer *c, const rd_kafka_message_t *msg)
         return mark_done(c, msg) == -1 ? -1 : exit_record;
 }
 
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Prints records until an exit record, a signal, or an error. Returns the
  * exit status. */
 static int consume(struct consumer *c)
 {
-        int done = 0;
+        const struct options *opts = c->opts;
+        int done = 0;    /* an exit record, or -c, -e or --idle-timeout said so */
         int flushed = 0; /* the last flush: 0 all out, -1 broken or cut short */
 
+        c->last_record_ms = now_ms();
         while (!done && !stop_signal && !c->status.fatal && flushed == 0) {
                 rd_kafka_message_t *msg;
+                int32_t partition;
+                int64_t offset;
 
                 /* Flush whenever nothing more is waiting, or the batch is
                  * big: large writes under load, every line at once when
@@ -295,21 +430,35 @@ static int consume(struct consumer *c)
                                 flushed = flush(c);
                         else if (output_reader_gone(&c->out))
                                 break;
+                        else if (opts->idle_ms &&
+                                 now_ms() - c->last_record_ms >= opts->idle_ms)
+                                done = 1;
                         continue;
                 }
                 if (msg->err) {
-                        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
-                            c->status.verbose >= 0)
+                        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                done = opts->exit_at_end &&
+                                       reached_end(c, msg->partition, -1);
+                        else if (c->status.verbose >= 0)
                                 diag_warn("kafka: %s", rd_kafka_message_errstr(msg));
                         rd_kafka_message_destroy(msg);
+                        if (done && c->nlines)
+                                flushed = flush(c);
                         continue;
                 }
-                done = handle(c, msg);
+                c->last_record_ms = now_ms();
+                partition         = msg->partition;
+                offset            = msg->offset;
+                done              = handle(c, msg);
                 rd_kafka_message_destroy(msg);
                 if (done == -1) {
                         diag_error("out of memory");
                         return EXIT_FAILURE_RUN;
                 }
+                if (opts->count && c->shown >= opts->count)
+                        done = 1;
+                if (opts->exit_at_end && reached_end(c, partition, offset))
+                        done = 1;
                 keep_fetching(c);
                 if (done || output_batched(&c->out) >= OUTPUT_BATCH)
                         flushed = flush(c);
@@ -320,7 +469,7 @@ static int consume(struct consumer *c)
         if (flushed == 0 && !c->out.broken && !c->status.fatal) {
                 if (c->nlines)
                         flushed = flush(c);
-                if (flushed == 0 && !done && stop_signal == SIGINT) {
+                if (flushed == 0 && !done && stop_signal == SIGINT && !opts->json) {
                         output_str(&c->out, "\n채팅 종료\n");
                         flush(c);
                 }
@@ -366,7 +515,6 @@ int main(int argc, char **argv)
                         {"client.id", "consumer_chat"},
                         {"group.id", DEFAULT_GROUP},
                         {"auto.offset.reset", "earliest"},
-                        {"enable.auto.commit", "true"},
                         /* We store an offset once its line is written. */
                         {"enable.auto.offset.store", "false"},
                         /* kafka-python asks for this: the seed creates the topic. */
@@ -379,6 +527,10 @@ int main(int argc, char **argv)
                         /* Bounded memory; keep_fetching() keeps it fast. */
                         {"queued.min.messages", QUEUE_MIN_MESSAGES},
                         {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
+                        /* -o or --since leave the group's position alone. */
+                        {"enable.auto.commit", opts.commit ? "true" : "false"},
+                        /* -e needs to hear that a partition is read to its end. */
+                        {"enable.partition.eof", opts.exit_at_end ? "true" : "false"},
                         {NULL, NULL},
                 };
 
@@ -392,7 +544,9 @@ int main(int argc, char **argv)
 
         rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
         c.topic    = opts.topic;
+        c.opts     = &opts;
         c.position = rd_kafka_topic_partition_list_new(1);
+        c.ends     = rd_kafka_topic_partition_list_new(1);
         output_init(&c.out, STDOUT_FILENO, opts.escape, &stop_signal);
         if (signals_install() == -1) {
                 diag_error("cannot set up: %m");
@@ -407,8 +561,10 @@ int main(int argc, char **argv)
         }
         conf = NULL;
 
-        output_str(&c.out, "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n");
-        output_flush(&c.out);
+        if (!opts.json) {
+                output_str(&c.out, "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n");
+                output_flush(&c.out);
+        }
 
         if (kafka_wait_ready(c.rk, &c.status, opts.topic, opts.timeout_ms,
                              &partitions) == -1) {
@@ -440,7 +596,7 @@ int main(int argc, char **argv)
 
         /* Commit what was written now, so that the next start of the group
          * begins right after it (the seed's close() does the same). */
-        err = rd_kafka_commit(c.rk, NULL, 0 /* synchronously */);
+        err = opts.commit ? kafka_commit(c.rk, opts.timeout_ms) : RD_KAFKA_RESP_ERR_NO_ERROR;
         if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 diag_error("cannot commit offsets: %s", rd_kafka_err2str(err));
                 status = EXIT_FAILURE_RUN;
@@ -455,6 +611,11 @@ out:
         free(c.lines);
         if (c.position)
                 rd_kafka_topic_partition_list_destroy(c.position);
+        if (c.ends)
+                rd_kafka_topic_partition_list_destroy(c.ends);
+        if (c.assigned)
+                rd_kafka_topic_partition_list_destroy(c.assigned);
+        buf_free(&c.json_line);
         output_free(&c.out);
         if (c.rk)
                 rd_kafka_destroy(c.rk);

@@ -46,7 +46,7 @@ static const struct program producer_program = {
         "prompt; from a pipe or a file it sends in batches, without a prompt.\n"
         "Ctrl-C stops reading and delivers what was read (a second one gives up).\n"
         "Every line goes to one partition (-p), so the conversation keeps its order.",
-        OPT_PARTITION,
+        OPT_PARTITION | OPT_NAME,
         "  0  every line read was delivered\n"
         "  1  some line was not delivered (each one is reported on stderr)\n"
         "  2  usage error\n"
@@ -63,6 +63,7 @@ struct producer {
         struct buf value;            /* the record being sent */
         int interactive;             /* stdin is a terminal */
         int partition;               /* where every line goes */
+        const char *sender;          /* --name, or NULL: no "sender" key */
         size_t max_bytes;            /* message.max.bytes: the largest record */
         unsigned long not_sent;      /* lines refused before reaching the queue */
         rd_kafka_resp_err_t last_failure; /* of the last delivery report */
@@ -96,10 +97,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
 static int send_line(struct producer *p, const char *line, size_t len,
                      unsigned long lineno)
 {
+        rd_kafka_resp_err_t err;
         long replaced;
 
         buf_clear(&p->value);
-        replaced = record_encode(&p->value, line, len, pytime_now());
+        replaced = record_encode(&p->value, line, len, pytime_now(), p->sender);
         if (replaced == -1) {
                 diag_error("line %lu not sent: out of memory", lineno);
                 goto error;
@@ -108,27 +110,18 @@ static int send_line(struct producer *p, const char *line, size_t len,
                 diag_warn("line %lu: invalid UTF-8, %ld sequence%s sent as U+FFFD",
                           lineno, replaced, replaced == 1 ? "" : "s");
 
-        /* A full queue only means we are ahead of the broker: wait for
-         * room. It drains within message.timeout.ms whatever happens. */
-        while (rd_kafka_produce(p->rkt, p->partition, RD_KAFKA_MSG_F_COPY,
-                                p->value.data, p->value.len, NULL, 0,
-                                (void *)(uintptr_t)lineno) == -1) {
-                rd_kafka_resp_err_t err = rd_kafka_last_error();
-
-                if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                        rd_kafka_poll(p->rk, WAIT_SLICE_MS);
-                        continue;
-                }
-                if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-                        diag_error("line %lu not sent: its record is %zu bytes, "
-                                   "more than message.max.bytes (%zu)",
-                                   lineno, p->value.len, p->max_bytes);
-                else
-                        diag_error("line %lu not sent: %s", lineno,
-                                   rd_kafka_err2str(err));
+        err = kafka_produce(p->rk, p->rkt, p->partition, p->value.data, p->value.len,
+                            (void *)(uintptr_t)lineno);
+        if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+                diag_error("line %lu not sent: its record is %zu bytes, "
+                           "more than message.max.bytes (%zu)",
+                           lineno, p->value.len, p->max_bytes);
                 goto error;
         }
-        rd_kafka_poll(p->rk, 0); /* serve delivery reports as we go */
+        if (err) {
+                diag_error("line %lu not sent: %s", lineno, rd_kafka_err2str(err));
+                goto error;
+        }
         return 0;
 
 error:
@@ -257,6 +250,7 @@ int main(int argc, char **argv)
         p.status.verbose = opts.verbose;
         p.interactive    = isatty(STDIN_FILENO);
         p.partition      = opts.partition;
+        p.sender         = opts.name;
 
         snprintf(timeout, sizeof(timeout), "%d", opts.timeout_ms);
         {

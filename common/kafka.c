@@ -361,3 +361,37 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
                            status->error ? status->reason : rd_kafka_err2str(err));
         return -1;
 }
+
+rd_kafka_resp_err_t kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
+                                  int32_t partition, const void *value, size_t len,
+                                  void *opaque)
+{
+        rd_kafka_resp_err_t err;
+
+        while (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, (void *)value, len,
+                                NULL, 0, opaque) == -1) {
+                err = rd_kafka_last_error();
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        return err;
+                rd_kafka_poll(rk, 100 /* ms, then try again */);
+        }
+        rd_kafka_poll(rk, 0); /* serve delivery reports as we go */
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk, int timeout_ms)
+{
+        rd_kafka_queue_t *answer = rd_kafka_queue_new(rk);
+        rd_kafka_resp_err_t err;
+
+        err = rd_kafka_commit_queue(rk, NULL /* what is stored */, answer, NULL, NULL);
+        if (!err) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(answer, timeout_ms);
+
+                err = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(answer);
+        return err;
+}

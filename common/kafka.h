@@ -53,4 +53,16 @@ const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size);
 int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
                      const char *topic, int timeout_ms, int *partitions);
 
+/* Commits the stored offsets and waits for the answer, at most timeout_ms
+ * (rd_kafka_commit() may wait as long as the coordinator is away). */
+rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk, int timeout_ms);
+
+/* Queues one record. A full local queue only means we are ahead of the
+ * broker: it waits for room, serving callbacks, as librdkafka's examples
+ * do (the queue drains within message.timeout.ms whatever happens).
+ * Returns RD_KAFKA_RESP_ERR_NO_ERROR or why the record was refused. */
+rd_kafka_resp_err_t kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
+                                  int32_t partition, const void *value, size_t len,
+                                  void *opaque);
+
 #endif

@@ -1,11 +1,14 @@
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
@@ -16,6 +19,12 @@
 enum {
         LONG_TIMEOUT = 256,
         LONG_ESCAPE,
+        LONG_NAME,
+        LONG_SINCE,
+        LONG_IDLE,
+        LONG_JSON,
+        LONG_COMMIT,
+        LONG_HISTORY,
 };
 
 static const struct option_desc {
@@ -34,6 +43,34 @@ static const struct option_desc {
          "that the conversation keeps one order"},
         {'g', "group", "GROUP", OPT_GROUP,
          "consumer group (default " DEFAULT_GROUP ")"},
+        {'g', "group", "GROUP", OPT_CHAT,
+         "consumer group keeping your place in the chat\n"
+         "(default kafka-chat-NAME)"},
+        {LONG_NAME, "name", "NAME", OPT_NAME,
+         "add \"sender\": NAME to each record (the seed\n"
+         "ignores it; consumer_chat and chat show it)"},
+        {LONG_NAME, "name", "NAME", OPT_CHAT,
+         "your name in the chat (default: your login name)"},
+        {LONG_HISTORY, "history", "N", OPT_CHAT,
+         "show the N lines before your last visit (default 10)"},
+        {'o', "offset", "WHERE", OPT_READ,
+         "start at: stored (the group's position, the\n"
+         "default), beginning, end, N, or -N (N before the\n"
+         "end); the group's position is left as it was"},
+        {LONG_SINCE, "since", "WHEN", OPT_READ,
+         "start at the first record since WHEN: a duration\n"
+         "back (30s, 10m, 2h, 7d) or a local time\n"
+         "(2026-11-25 14:00); the group's position is left"},
+        {LONG_COMMIT, "commit", NULL, OPT_READ,
+         "with -o or --since, still commit what is shown"},
+        {'c', "count", "N", OPT_READ, "exit after showing N records"},
+        {'e', "exit-at-end", NULL, OPT_READ,
+         "exit at the end of the topic as it was at start"},
+        {LONG_IDLE, "idle-timeout", "SECONDS", OPT_READ,
+         "exit after SECONDS without a record"},
+        {LONG_JSON, "json", NULL, OPT_READ,
+         "print one JSON object per record, for scripts:\n"
+         "message, time, sender, partition, offset"},
         {'F', "config", "FILE", 0,
          "read librdkafka properties (KEY=VALUE lines) from\n"
          "FILE, before -X; default $KAFKA_CHAT_CONFIG, else\n"
@@ -111,6 +148,84 @@ static int parse_timeout(const char *text, int *ms)
         return 0;
 }
 
+/* A whole number within [min, max]. */
+static int parse_long(const char *text, long long min, long long max, long long *value)
+{
+        char *end;
+        long long n;
+
+        errno = 0;
+        n = strtoll(text, &end, 10);
+        if (end == text || *end || errno || n < min || n > max)
+                return -1;
+        *value = n;
+        return 0;
+}
+
+static int parse_offset(const char *text, struct options *opts)
+{
+        long long n;
+
+        if (!strcmp(text, "stored"))
+                opts->start = START_STORED;
+        else if (!strcmp(text, "beginning"))
+                opts->start = START_BEGINNING;
+        else if (!strcmp(text, "end"))
+                opts->start = START_END;
+        else if (text[0] == '-' && parse_long(text + 1, 1, INT64_MAX / 2, &n) == 0) {
+                opts->start       = START_TAIL;
+                opts->start_value = n;
+        } else if (parse_long(text, 0, INT64_MAX / 2, &n) == 0) {
+                opts->start       = START_OFFSET;
+                opts->start_value = n;
+        } else
+                return -1;
+        return 0;
+}
+
+/* --since: a duration back from now, or a local date and time. */
+static int parse_since(const char *text, struct options *opts)
+{
+        static const struct {
+                char unit;
+                long long ms;
+        } units[] = {{'s', 1000}, {'m', 60 * 1000}, {'h', 3600 * 1000}, {'d', 86400 * 1000}};
+        struct tm tm;
+        struct timespec now;
+        char *end;
+        const char *rest;
+        long long n;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        n = strtoll(text, &end, 10);
+        if (end != text && n >= 0 && end[0] && !end[1]) {
+                for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                        if (*end == units[i].unit && n <= 100LL * 365 * 86400) {
+                                opts->start       = START_TIME;
+                                opts->start_value = (long long)now.tv_sec * 1000 -
+                                                    n * units[i].ms;
+                                return 0;
+                        }
+                return -1;
+        }
+
+        memset(&tm, 0, sizeof(tm));
+        rest = strptime(text, "%Y-%m-%d", &tm);
+        if (rest && (*rest == ' ' || *rest == 'T')) {
+                const char *time_part = rest + 1;
+
+                rest = strptime(time_part, "%H:%M:%S", &tm);
+                if (!rest)
+                        rest = strptime(time_part, "%H:%M", &tm);
+        }
+        if (!rest || *rest)
+                return -1;
+        tm.tm_isdst = -1; /* local time, whatever the season */
+        opts->start       = START_TIME;
+        opts->start_value = (long long)mktime(&tm) * 1000;
+        return 0;
+}
+
 enum options_result options_parse(struct options *opts,
                                   const struct program *prog, int argc,
                                   char **argv)
@@ -118,11 +233,14 @@ enum options_result options_parse(struct options *opts,
         struct option longopts[NOPTIONS + 1];
         char shortopts[2 * NOPTIONS + 2];
         size_t nlong = 0, nshort = 0;
+        long long number;
+        int reading_history = 0;
         int c;
 
         memset(opts, 0, sizeof(*opts));
         opts->topic      = DEFAULT_TOPIC;
         opts->timeout_ms = DEFAULT_TIMEOUT_MS;
+        opts->history    = DEFAULT_HISTORY;
         opts->properties = calloc((size_t)argc + 1, sizeof(*opts->properties));
         if (!opts->properties) {
                 diag_error("out of memory");
@@ -215,6 +333,61 @@ enum options_result options_parse(struct options *opts,
                                 goto usage;
                         }
                         break;
+                case LONG_NAME:
+                        if (!*optarg) {
+                                diag_error("the name is empty");
+                                goto usage;
+                        }
+                        opts->name = optarg;
+                        break;
+                case LONG_HISTORY:
+                        if (parse_long(optarg, 0, 100000, &number) == -1) {
+                                diag_error("--history takes a number of lines, not '%s'",
+                                           optarg);
+                                goto usage;
+                        }
+                        opts->history = (int)number;
+                        break;
+                case 'o':
+                        if (parse_offset(optarg, opts) == -1) {
+                                diag_error("-o takes stored, beginning, end, N or -N, "
+                                           "not '%s'", optarg);
+                                goto usage;
+                        }
+                        reading_history = 1;
+                        break;
+                case LONG_SINCE:
+                        if (parse_since(optarg, opts) == -1) {
+                                diag_error("--since takes a duration such as 10m or a "
+                                           "time such as '2026-11-25 14:00', not '%s'",
+                                           optarg);
+                                goto usage;
+                        }
+                        reading_history = 1;
+                        break;
+                case LONG_COMMIT:
+                        opts->commit = 1;
+                        break;
+                case 'c':
+                        if (parse_long(optarg, 1, LONG_MAX, &number) == -1) {
+                                diag_error("-c takes a number of records, not '%s'", optarg);
+                                goto usage;
+                        }
+                        opts->count = (long)number;
+                        break;
+                case 'e':
+                        opts->exit_at_end = 1;
+                        break;
+                case LONG_IDLE:
+                        if (parse_timeout(optarg, &opts->idle_ms) == -1) {
+                                diag_error("--idle-timeout takes a number of seconds "
+                                           "(up to 86400), not '%s'", optarg);
+                                goto usage;
+                        }
+                        break;
+                case LONG_JSON:
+                        opts->json = 1;
+                        break;
                 case 'v':
                         opts->verbose = opts->verbose < 0 ? 1 : opts->verbose + 1;
                         break;
@@ -242,6 +415,10 @@ enum options_result options_parse(struct options *opts,
                 diag_error("unexpected argument '%s'", argv[optind]);
                 goto usage;
         }
+        /* Reading history leaves the group's position alone unless asked;
+         * the default start is the group's position, so commit then. */
+        if (!reading_history || opts->start == START_STORED)
+                opts->commit = 1;
         return OPTIONS_RUN;
 
 usage:

@@ -19,12 +19,26 @@
 #define DEFAULT_TOPIC "chat"
 #define DEFAULT_GROUP "chat-group"
 #define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_HISTORY 10
 
 /* Options only some programs take (the rest are common to all). */
 enum {
-        OPT_GROUP  = 1 << 0,
-        OPT_ESCAPE = 1 << 1,
-        OPT_PARTITION = 1 << 2,
+        OPT_GROUP     = 1 << 0, /* -g, consumer_chat's wording */
+        OPT_ESCAPE    = 1 << 1, /* --escape */
+        OPT_PARTITION = 1 << 2, /* -p */
+        OPT_NAME      = 1 << 3, /* --name, producer_chat's wording */
+        OPT_READ      = 1 << 4, /* consumer_chat's -o, --since, -c, -e ... */
+        OPT_CHAT      = 1 << 5, /* chat's --name, -g and --history */
+};
+
+/* Where a consumer starts reading (-o, --since). */
+enum start_at {
+        START_STORED,    /* the group's committed position (the default) */
+        START_BEGINNING,
+        START_END,
+        START_OFFSET,    /* start_value: an offset */
+        START_TAIL,      /* start_value: that many records before the end */
+        START_TIME,      /* start_value: milliseconds since the epoch */
 };
 
 /* Exit statuses, the same for every program. */
@@ -45,6 +59,16 @@ struct options {
         int verbose;              /* -v counts up, -q sets -1 */
         enum escape_mode escape;  /* --escape */
         int partition;            /* -p */
+        const char *name;         /* --name: the records' "sender" */
+        /* consumer_chat's reading options */
+        enum start_at start;      /* -o, --since */
+        long long start_value;
+        long count;               /* -c: lines to show; 0 for no limit */
+        int idle_ms;              /* --idle-timeout; 0 for none */
+        int exit_at_end;          /* -e */
+        int json;                 /* --json */
+        int commit;               /* --commit: also with -o or --since */
+        int history;              /* chat's --history */
         const char **properties;  /* -X KEY=VALUE, in command-line order */
         size_t nproperties;
 };

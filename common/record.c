@@ -12,7 +12,8 @@
 #include "pytime.h"
 #include "utf8.h"
 
-long record_encode(struct buf *out, const char *line, size_t len, double time)
+long record_encode(struct buf *out, const char *line, size_t len, double time,
+                   const char *sender)
 {
         char number[PYJSON_FLOAT_MAX];
         size_t number_len = pyjson_format_float(time, number);
@@ -22,8 +23,12 @@ long record_encode(struct buf *out, const char *line, size_t len, double time)
                 return -1;
         replaced = pyjson_append_string(out, line, len);
         if (replaced == -1 || buf_append(out, ", \"time\": ", 10) == -1 ||
-            buf_append(out, number, number_len) == -1 ||
-            buf_append_char(out, '}') == -1)
+            buf_append(out, number, number_len) == -1)
+                return -1;
+        if (sender && (buf_append(out, ", \"sender\": ", 12) == -1 ||
+                       pyjson_append_string(out, sender, strlen(sender)) == -1))
+                return -1;
+        if (buf_append_char(out, '}') == -1)
                 return -1;
         return replaced;
 }
@@ -140,10 +145,13 @@ static void reset(struct record *rec)
         rec->root        = NULL;
         rec->message     = NULL;
         rec->message_len = 0;
+        rec->sender      = NULL;
+        rec->sender_len  = 0;
         rec->time        = 0.0;
         rec->when[0]     = '\0';
         rec->problem[0]  = '\0';
         buf_clear(&rec->text);
+        buf_clear(&rec->sender_text);
         buf_clear(&rec->repaired);
 }
 
@@ -151,6 +159,7 @@ static void reset(struct record *rec)
 
 static const char prefix[] = "{\"message\": \"";
 static const char middle[] = "\", \"time\": ";
+static const char sender_key[] = ", \"sender\": \"";
 
 /* Hex digit values plus one (0: not a hex digit): a table, because the
  * \\uXXXX escapes of non-ASCII text are most of what the scanner reads. */
@@ -185,19 +194,19 @@ static long hex4(const char *s, const char *end)
 }
 
 /* Decodes the JSON string body at *pos (after its opening quote) into
- * rec->text, up to the closing quote. Returns 0, or -1 for anything the
+ * text, up to the closing quote. Returns 0, or -1 for anything the
  * general path should judge: invalid UTF-8, raw controls, bad escapes,
  * lone surrogates. */
-static int scan_string(struct record *rec, const char **pos, const char *end)
+static int scan_string(struct buf *text, const char **pos, const char *end)
 {
         const char *p = *pos;
         char *out;
 
         /* Decoding never lengthens JSON text: write straight into room
          * for all of it. */
-        if (buf_reserve(&rec->text, (size_t)(end - p)) == -1)
+        if (buf_reserve(text, (size_t)(end - p)) == -1)
                 return -1;
-        out = rec->text.data;
+        out = text->data;
 
         while (p < end && *p != '"') {
                 const char *run = p;
@@ -253,7 +262,7 @@ static int scan_string(struct record *rec, const char **pos, const char *end)
         }
         if (p == end)
                 return -1;
-        rec->text.len = (size_t)(out - rec->text.data);
+        text->len = (size_t)(out - text->data);
         *pos = p + 1;
         return 0;
 }
@@ -354,28 +363,40 @@ static int fast_number(const char *p, const char *end, double *out)
 #endif
 }
 
-/* Decodes {"message": "...", "time": NUMBER} as json.dumps() lays it out,
- * which is what the seed and producer_chat send: without jansson's
- * allocations this is several times faster. Returns -1 (having changed
- * nothing that matters) for anything else. */
+/* Decodes {"message": "...", "time": NUMBER} and {"message": "...", "time":
+ * NUMBER, "sender": "..."} as json.dumps() lays them out, which is what the
+ * seed and our programs send: without jansson's allocations this is
+ * several times faster. Returns -1 (having changed nothing that matters)
+ * for anything else. */
 static int decode_canonical(struct record *rec, const char *value, size_t len)
 {
-        const char *p = value, *end = value + len, *number;
+        const char *p = value, *end = value + len, *number, *number_end;
 
         if (len < sizeof(prefix) - 1 || memcmp(p, prefix, sizeof(prefix) - 1) != 0)
                 return -1;
         p += sizeof(prefix) - 1;
-        if (scan_string(rec, &p, end) == -1)
+        if (scan_string(&rec->text, &p, end) == -1)
                 goto no;
         if ((size_t)(end - p) < sizeof(middle) - 2 ||
             memcmp(p, middle + 1, sizeof(middle) - 2) != 0)
                 goto no;
-        number = p + sizeof(middle) - 2;
-        p      = scan_number(number, end);
-        /* The '}' after the number also stops strtod() inside the value. */
-        if (!p || p + 1 != end || *p != '}')
+        number     = p + sizeof(middle) - 2;
+        number_end = scan_number(number, end);
+        if (!number_end)
                 goto no;
-        if (fast_number(number, p, &rec->time) == -1)
+        p = number_end;
+        if ((size_t)(end - p) >= sizeof(sender_key) - 1 &&
+            memcmp(p, sender_key, sizeof(sender_key) - 1) == 0) {
+                p += sizeof(sender_key) - 1;
+                if (scan_string(&rec->sender_text, &p, end) == -1)
+                        goto no;
+                rec->sender     = rec->sender_text.data ? rec->sender_text.data : "";
+                rec->sender_len = rec->sender_text.len;
+        }
+        /* A '}' after the number also stops strtod() inside the value. */
+        if (p + 1 != end || *p != '}')
+                goto no;
+        if (fast_number(number, number_end, &rec->time) == -1)
                 rec->time = strtod(number, NULL);
         if (isinf(rec->time))
                 goto no; /* json.loads makes it infinite; jansson refuses */
@@ -386,6 +407,9 @@ static int decode_canonical(struct record *rec, const char *value, size_t len)
 
 no:
         buf_clear(&rec->text);
+        buf_clear(&rec->sender_text);
+        rec->sender     = NULL;
+        rec->sender_len = 0;
         return -1;
 }
 
@@ -395,7 +419,7 @@ enum record_status record_decode_json(struct record *rec, const void *value,
                                       size_t len)
 {
         const char *text = value;
-        const json_t *message;
+        const json_t *message, *sender;
         long bad_utf8;
 
         reset(rec);
@@ -439,6 +463,14 @@ enum record_status record_decode_json(struct record *rec, const void *value,
         rec->message     = json_string_value(message);
         rec->message_len = json_string_length(message);
 
+        /* A sender that is not a string is ignored, as the seed ignores
+         * the key altogether. */
+        sender = json_object_get(rec->root, "sender");
+        if (json_is_string(sender)) {
+                rec->sender     = json_string_value(sender);
+                rec->sender_len = json_string_length(sender);
+        }
+
         if (read_time(rec, json_object_get(rec->root, "time")) == -1)
                 return RECORD_TIME_BAD;
         return RECORD_OK;
@@ -459,5 +491,6 @@ void record_free(struct record *rec)
                 json_decref(rec->root);
         rec->root = NULL;
         buf_free(&rec->text);
+        buf_free(&rec->sender_text);
         buf_free(&rec->repaired);
 }

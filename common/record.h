@@ -15,10 +15,13 @@
 #include "buf.h"
 #include "pytime.h"
 
-/* Appends json.dumps({"message": line, "time": time}) to out. Returns the
- * number of invalid UTF-8 subparts written as U+FFFD (0 normally), or -1
+/* Appends json.dumps({"message": line, "time": time}) to out, or with a
+ * sender (not NULL), json.dumps({"message": line, "time": time, "sender":
+ * sender}): the seed's readers ignore the extra key. Returns the number of
+ * invalid UTF-8 subparts of line written as U+FFFD (0 normally), or -1
  * when out of memory. */
-long record_encode(struct buf *out, const char *line, size_t len, double time);
+long record_encode(struct buf *out, const char *line, size_t len, double time,
+                   const char *sender);
 
 /* What decoding found. A record with RECORD_TIME_BAD is still shown (with
  * the Kafka timestamp); a RECORD_BAD one is not. */
@@ -29,18 +32,22 @@ enum record_status {
 };
 
 struct record {
-        json_t *root;         /* owns message, when jansson decoded it */
+        json_t *root;         /* owns message and sender, when jansson decoded it */
         struct buf text;      /* owns message, when the fast path did */
+        struct buf sender_text; /* owns sender, when the fast path did */
         struct buf repaired;  /* the value with invalid UTF-8 replaced */
         const char *message;  /* UTF-8, may hold NUL bytes */
         size_t message_len;
+        const char *sender;   /* the "sender" string, or NULL if none */
+        size_t sender_len;
         double time;          /* valid unless RECORD_TIME_BAD */
         char when[PYTIME_TEXT_MAX]; /* its text, str(datetime.fromtimestamp) */
         struct pytime_cache clock;  /* the last second turned into text */
         char problem[256];    /* what is wrong, for one warning; "" if fine */
 };
 
-#define RECORD_INIT {NULL, BUF_INIT, BUF_INIT, NULL, 0, 0.0, "", PYTIME_CACHE_INIT, ""}
+#define RECORD_INIT \
+        {NULL, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, NULL, 0, 0.0, "", PYTIME_CACHE_INIT, ""}
 
 /* Decodes a record value. The record is reset first, so one struct can be
  * reused; record_free() releases it at the end. Never fails on input:

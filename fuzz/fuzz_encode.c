@@ -20,7 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *root, *message;
         long bad;
 
-        bad = record_encode(&value, (const char *)data, size, time);
+        /* With a sender every other time: it must come back as well. */
+        const char *sender = size % 2 ? "김 \"q\" \\ \t😀" : NULL;
+
+        bad = record_encode(&value, (const char *)data, size, time, sender);
         if (bad < 0 || utf8_repair(&repaired, data, size) != bad)
                 abort();
         for (size_t i = 0; i < value.len; i++)
@@ -35,6 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcmp(json_string_value(message), repaired.data ? repaired.data : "",
                    repaired.len) != 0 ||
             json_real_value(json_object_get(root, "time")) != time)
+                abort();
+        if (sender ? !json_is_string(json_object_get(root, "sender")) ||
+                             strcmp(json_string_value(json_object_get(root, "sender")), sender)
+                   : json_object_get(root, "sender") != NULL)
                 abort();
 
         json_decref(root);

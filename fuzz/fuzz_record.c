@@ -44,6 +44,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         if (st == RECORD_OK && general.time != rec.time)
                 abort();
+        if (st != RECORD_BAD &&
+            ((general.sender == NULL) != (rec.sender == NULL) ||
+             general.sender_len != rec.sender_len ||
+             (rec.sender && memcmp(general.sender, rec.sender, rec.sender_len) != 0)))
+                abort();
         if (st == RECORD_BAD)
                 return 0;
         if (utf8_valid_prefix((const unsigned char *)rec.message, rec.message_len) !=

@@ -16,6 +16,11 @@ BIN = Path(os.environ.get("KAFKA_CHAT_BIN", REPO))
 KAFKA_SH = REPO / "scripts" / "kafka.sh"
 TEST_PORT = int(os.environ.get("KAFKA_CHAT_TEST_PORT", "9392"))
 
+# Peak RSS allowed to either program. AddressSanitizer's shadow memory and
+# quarantine (256 MiB by default) add a few hundred MiB to any program, so
+# `make test-asan` (which sets KAFKA_CHAT_SANITIZED) checks a looser bound.
+RSS_LIMIT_KIB = (512 if os.environ.get("KAFKA_CHAT_SANITIZED") else 64) * 1024
+
 # Program texts, from the seed.
 PRODUCER_BANNER = "채팅 프로그램 - 메시지 발신\n메시지를 입력하세요. (종료시 'exit' 입력)\n"
 CONSUMER_BANNER = "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n"

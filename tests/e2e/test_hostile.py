@@ -7,7 +7,7 @@ import subprocess
 import pexpect
 import pytest
 
-from conftest import (CONSUMER_BANNER, binary, consume, env, fromtimestamp,
+from conftest import (CONSUMER_BANNER, RSS_LIMIT_KIB, binary, consume, env, fromtimestamp,
                       kcat_records, kcat_values, measured, produce, raw_produce, spawn_pty)
 
 
@@ -205,4 +205,4 @@ def test_multi_gigabyte_line_in_bounded_memory(bootstrap, topic, tmp_path):
     assert f"line 2 not sent: {size} bytes, more than message.max.bytes" in err
     assert [json.loads(v)["message"] for v in kcat_values(bootstrap, topic)] == \
         ["before", "after"]
-    assert peak() < 64 * 1024, f"peak RSS {peak()} KiB"
+    assert peak() < RSS_LIMIT_KIB, f"peak RSS {peak()} KiB"

@@ -4,7 +4,8 @@ memory. This is a correctness test; speed is measured by `make bench`."""
 import json
 import subprocess
 
-from conftest import binary, create_topic, env, kcat_records, measured, produce
+from conftest import (RSS_LIMIT_KIB, binary, create_topic, env, kcat_records, measured,
+                      produce)
 
 LINES = 1_000_000
 
@@ -48,7 +49,7 @@ def test_a_million_lines_arrive_complete_and_in_order(tmp_path, bootstrap, topic
             raise AssertionError(f"line {i}: {line!r} != {text(i)!r}")
     assert lines[-2].endswith("수신 프로그램을 종료합니다.")
     # Bounded memory on both sides.
-    assert prod_rss < 64 * 1024 and cons_rss < 64 * 1024, (prod_rss, cons_rss)
+    assert prod_rss < RSS_LIMIT_KIB and cons_rss < RSS_LIMIT_KIB, (prod_rss, cons_rss)
 
 
 def test_every_line_goes_to_one_partition(bootstrap, topic):

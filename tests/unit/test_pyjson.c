@@ -50,7 +50,7 @@ static void records_match_json_dumps(void **state)
 
                 buf_clear(&out);
                 bad = record_encode(&out, (const char *)msg, len,
-                                    vectors_double(v.field[1]));
+                                    vectors_double(v.field[1]), NULL);
                 if (out.len != strlen(v.field[2]) ||
                     memcmp(out.data, v.field[2], out.len) != 0)
                         fail_msg("encode.tsv:%lu: got %.*s, Python %s", v.lineno,
@@ -63,6 +63,36 @@ static void records_match_json_dumps(void **state)
         buf_free(&out);
         vectors_close(&v);
         assert_true(n > 500);
+}
+
+static void records_with_a_sender_match_json_dumps(void **state)
+{
+        struct vectors v;
+        struct buf out = BUF_INIT;
+        unsigned long n = 0;
+
+        (void)state;
+        vectors_open(&v, "encode_sender.tsv");
+        while (vectors_next(&v)) {
+                size_t len, name_len;
+                unsigned char *msg = vectors_hex(v.field[0], &len);
+                unsigned char *name = vectors_hex(v.field[2], &name_len);
+
+                buf_clear(&out);
+                assert_int_equal(record_encode(&out, (const char *)msg, len,
+                                               vectors_double(v.field[1]),
+                                               (const char *)name), 0);
+                if (out.len != strlen(v.field[3]) ||
+                    memcmp(out.data, v.field[3], out.len) != 0)
+                        fail_msg("encode_sender.tsv:%lu: got %.*s, Python %s", v.lineno,
+                                 (int)out.len, out.data, v.field[3]);
+                free(msg);
+                free(name);
+                n++;
+        }
+        buf_free(&out);
+        vectors_close(&v);
+        assert_true(n >= 100);
 }
 
 static void special_floats_as_json_dumps(void **state)
@@ -109,6 +139,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(floats_match_repr),
                 cmocka_unit_test(records_match_json_dumps),
+                cmocka_unit_test(records_with_a_sender_match_json_dumps),
                 cmocka_unit_test(special_floats_as_json_dumps),
                 cmocka_unit_test(normalize_rewrites_only_python_extras),
         };

@@ -51,11 +51,26 @@ static void records_decode_as_json_loads(void **state)
                                  (int)rec.message_len, rec.message, msg);
                 if (st == RECORD_OK)
                         assert_true(rec.time == vectors_double(v.field[3]));
+                if (strcmp(v.field[4], "none") == 0) {
+                        assert_null(rec.sender);
+                } else if (st != RECORD_BAD) {
+                        size_t sender_len;
+                        unsigned char *sender = vectors_hex(v.field[4], &sender_len);
+
+                        assert_non_null(rec.sender);
+                        assert_int_equal(rec.sender_len, sender_len);
+                        assert_memory_equal(rec.sender, sender, sender_len);
+                        free(sender);
+                }
                 /* jansson alone reads the same (the fast path is no shortcut). */
                 assert_int_equal(record_decode_json(&general, len ? value : (void *)"", len), st);
                 if (st != RECORD_BAD) {
                         assert_int_equal(general.message_len, rec.message_len);
                         assert_memory_equal(general.message, rec.message, rec.message_len);
+                        assert_int_equal(general.sender == NULL, rec.sender == NULL);
+                        assert_int_equal(general.sender_len, rec.sender_len);
+                        if (rec.sender)
+                                assert_memory_equal(general.sender, rec.sender, rec.sender_len);
                 }
                 /* Whatever is wrong is said. */
                 assert_true(st == RECORD_OK || rec.problem[0] != '\0');

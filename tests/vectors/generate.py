@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import datetime
 
-RNG = random.Random(20261125)  # fixed: the files must not change by themselves
+RNG = random.Random()  # seeded per file below: the files must not change by themselves
 
 TIME_ZONES = [
     "UTC",
@@ -108,6 +108,7 @@ def times():
 
 
 def write_encode(path):
+    RNG.seed(1)  # each file its own stream: adding cases elsewhere changes nothing here
     with open(path, "w") as f:
         tlist = times()
         for i, m in enumerate(messages()):
@@ -122,6 +123,21 @@ def write_encode(path):
             f.write(f"{hexs(b)}\t{t.hex()}\t{out}\t{bad}\n")
 
 
+NAMES = ["alice", "김철수", "bob 😀", 'quote"name', "back\\slash", "tab\tname", "", "x" * 64]
+
+
+def write_encode_sender(path):
+    RNG.seed(2)  # each file its own stream: adding cases elsewhere changes nothing here
+    """Records with the optional "sender" key (chat, producer_chat --name)."""
+    with open(path, "w") as f:
+        tlist = times()
+        for i, m in enumerate(messages()[:120]):
+            name = NAMES[i % len(NAMES)]
+            t = tlist[i % len(tlist)]
+            out = json.dumps({"message": m, "time": t, "sender": name})
+            f.write(f"{hexs(m.encode())}\t{t.hex()}\t{hexs(name.encode())}\t{out}\n")
+
+
 def random_double():
     while True:
         x = struct.unpack("<d", RNG.getrandbits(64).to_bytes(8, "little"))[0]
@@ -130,6 +146,7 @@ def random_double():
 
 
 def write_floats(path):
+    RNG.seed(3)  # each file its own stream: adding cases elsewhere changes nothing here
     xs = times()
     xs += [random_double() for _ in range(20000)]
     xs += [RNG.uniform(0, 2e9) for _ in range(5000)]
@@ -170,6 +187,7 @@ def fromtimestamp(t):
 
 
 def write_timestamps(path):
+    RNG.seed(4)  # each file its own stream: adding cases elsewhere changes nothing here
     with open(path, "w") as f:
         for tz in TIME_ZONES:
             os.environ["TZ"] = tz
@@ -246,7 +264,18 @@ def decode_cases():
         b'{"message": "nan in extra", "x": NaN, "time": 10}',
         b'{"message": "1.0e+2 time", "time": 1.0e+2}',
         b'{"message": "-5 int", "time": -5}',
+        b'{"message": "named", "time": 1700000000.5, "sender": "alice"}',
+        b'{"message": "named", "time": 1, "sender": "\\uae40\\ucca0\\uc218"}',
+        b'{"sender": "first", "message": "key order", "time": 2}',
+        b'{"message": "number sender", "time": 3, "sender": 42}',
+        b'{"message": "null sender", "time": 3, "sender": null}',
+        b'{"message": "lone", "time": 3, "sender": "\\ud800"}',
+        b'{"message": "empty sender", "time": 3, "sender": ""}',
+        b'{"message": "x", "time": 3, "sender": "a", "extra": 1}',
+        b'{"message": "x", "time": 3, "sender": "a"} ',
     ]
+    cases += [json.dumps({"message": m, "time": t, "sender": n}).encode()
+              for m, t, n in zip(messages()[80:120], times(), NAMES * 5)]
     return cases
 
 
@@ -257,34 +286,42 @@ def expect_decode(value: bytes):
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        return "BAD", b"", None
+        return "BAD", b"", None, None
     if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-        return "BAD", b"", None
-    # A lone surrogate cannot be printed; the C port shows U+FFFD for it.
-    msg = data["message"].encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return "BAD", b"", None, None
+
+    def printable(s):
+        # A lone surrogate cannot be printed; the C port shows U+FFFD for it.
+        return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
+
+    msg = printable(data["message"])
+    sender = printable(data["sender"]) if isinstance(data.get("sender"), str) else None
     t = data.get("time")
     if isinstance(t, bool):
         t = float(t)
     if not isinstance(t, (int, float)):
-        return "TIME_BAD", msg.encode(), None
+        return "TIME_BAD", msg, None, sender
     if fromtimestamp(t) == "ERROR":
-        return "TIME_BAD", msg.encode(), None
-    return "OK", msg.encode(), float(t)
+        return "TIME_BAD", msg, None, sender
+    return "OK", msg, float(t), sender
 
 
 def write_decode(path):
+    RNG.seed(5)  # each file its own stream: adding cases elsewhere changes nothing here
     os.environ["TZ"] = "UTC"
     time.tzset()
     with open(path, "w") as f:
         for value in decode_cases():
-            status, msg, t = expect_decode(value)
+            status, msg, t, sender = expect_decode(value)
             f.write(f"{hexs(value)}\t{status}\t{hexs(msg)}\t"
-                    f"{t.hex() if t is not None else '-'}\n")
+                    f"{t.hex() if t is not None else '-'}\t"
+                    f"{'none' if sender is None else hexs(sender)}\n")
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     write_encode(os.path.join(out, "encode.tsv"))
+    write_encode_sender(os.path.join(out, "encode_sender.tsv"))
     write_floats(os.path.join(out, "floats.tsv"))
     write_timestamps(os.path.join(out, "timestamps.tsv"))
     write_decode(os.path.join(out, "decode.tsv"))
