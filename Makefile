@@ -41,7 +41,7 @@ PYTEST   := $(PYTHON) -m pytest
 .PHONY: all setup test test-unit test-e2e test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
         cluster cluster-stop cluster-clean \
-        vectors fuzz clean
+        vectors fuzz clean install uninstall check-man
 
 all: $(PROGRAMS:%=$(OUT)%)
 
@@ -163,5 +163,42 @@ bench: setup all
 
 clean:
 	rm -rf obj tests/test_* tests/peakrss build-asan build-fuzz build-dev $(PROGRAMS)
+
+# ---- installing -------------------------------------------------------------
+# `make install` puts the programs, their man pages and the bash completion
+# under $(DESTDIR)$(PREFIX); `make uninstall` removes exactly those files.
+# bash-completion loads a completion by command name, so the one script is
+# installed under each program's name (links to producer_chat).
+
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+MAN1DIR       ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR   ?= $(PREFIX)/share/bash-completion/completions
+MAN_PAGES     := $(PROGRAMS:%=man/%.1)
+INSTALL       ?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(PROGRAMS:%=$(OUT)%) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(MAN1DIR)/
+	$(INSTALL) -m 644 completion/kafka-chat.bash $(DESTDIR)$(BASHCOMPDIR)/producer_chat
+	ln -sf producer_chat $(DESTDIR)$(BASHCOMPDIR)/consumer_chat
+	ln -sf producer_chat $(DESTDIR)$(BASHCOMPDIR)/chat
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
+	      $(PROGRAMS:%=$(DESTDIR)$(MAN1DIR)/%.1) \
+	      $(PROGRAMS:%=$(DESTDIR)$(BASHCOMPDIR)/%)
+
+# Each man page through man(1) with groff's warnings on: any output on
+# stderr fails.
+check-man:
+	@status=0; for page in $(MAN_PAGES); do \
+		err=$$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 \
+			man --warnings -E UTF-8 -l $$page 2>&1 >/dev/null) || \
+			err="$$err$${err:+ }(man failed)"; \
+		if [ -n "$$err" ]; then echo "$$page: $$err" >&2; status=1; \
+		else echo "$$page: clean"; fi; \
+	done; exit $$status
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

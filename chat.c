@@ -11,7 +11,8 @@
  * and what is new since; your place is kept as the committed offsets of a
  * group of your own (kafka-chat-NAME). Your own lines appear once the
  * broker has them, with a mark (or a failure mark). "/quit", Ctrl-D and
- * Ctrl-C leave; the line "exit" is sent first, as the seed's producer does.
+ * Ctrl-C leave; typing "exit" sends it and leaves, as the seed's producer
+ * does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,10 +60,9 @@ static const struct program chat_program = {
         "What you type is sent as {\"message\": LINE, \"time\": TIME, \"sender\": NAME}\n"
         "(the original scripts ignore the sender); what others send appears above\n"
         "your input line. On start, the lines before your last visit, a separator,\n"
-        "and what is new since. Your lines show once the broker has them (" DELIVERED_MARK
-        ",\n"
-        "or" FAILED_MARK " if they could not be delivered). Leave with /quit, Ctrl-D or\n"
-        "Ctrl-C; the line 'exit' is sent first, as the original producer does.",
+        "and what is new since. Your lines show once the broker has them, marked\n"
+        "✓ (or ✗ if they could not be delivered). Leave with /quit, Ctrl-D\n"
+        "or Ctrl-C; typing 'exit' sends it and leaves, as the original producer does.",
         OPT_CHAT | OPT_PARTITION,
         "  0  you left\n"
         "  1  a Kafka or terminal error ended it, or a line was not delivered\n"
@@ -358,6 +358,7 @@ static int catch_up(struct chat *c, int partitions)
         int64_t *ends = calloc((size_t)partitions, sizeof(*ends));
         int64_t *marks = calloc((size_t)partitions, sizeof(*marks));
         int left = 0, visited = 0, status = -1;
+        rd_kafka_resp_err_t err;
         long long deadline;
         char line[128];
 
@@ -365,8 +366,16 @@ static int catch_up(struct chat *c, int partitions)
                 goto out;
         for (int p = 0; p < partitions; p++)
                 rd_kafka_topic_partition_list_add(parts, c->opts->topic, p);
-        if (rd_kafka_committed(c->consumer, parts, c->opts->timeout_ms)) {
-                diag_error("cannot read the group's place in '%s'", c->opts->topic);
+        /* On a fresh broker the group coordinator may take a moment to
+         * appear (its offsets topic is being made): ask again until the
+         * timeout. */
+        deadline = (long long)time(NULL) + c->opts->timeout_ms / 1000 + 1;
+        while ((err = rd_kafka_committed(c->consumer, parts, 1000 /* ms */)) &&
+               !stop_signal && (long long)time(NULL) < deadline)
+                ;
+        if (err) {
+                diag_error("cannot read the group's place in '%s': %s", c->opts->topic,
+                           rd_kafka_err2str(err));
                 goto out;
         }
         for (int p = 0; p < partitions; p++) {
@@ -391,7 +400,7 @@ static int catch_up(struct chat *c, int partitions)
         deadline = (long long)time(NULL) + c->opts->timeout_ms / 1000 + 1;
         while (left > 0 && !stop_signal && (long long)time(NULL) < deadline) {
                 rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->consumer, TICK_MS);
-                struct seen **list;
+                struct seen **list, *grown;
                 size_t *n;
 
                 if (!msg)
@@ -411,11 +420,12 @@ static int catch_up(struct chat *c, int partitions)
                         nfresh--;
                         skipped++;
                 }
-                *list = realloc(*list, (*n + 1) * sizeof(**list));
-                if (!*list) {
+                grown = realloc(*list, (*n + 1) * sizeof(**list));
+                if (!grown) {
                         rd_kafka_message_destroy(msg);
                         goto out;
                 }
+                *list = grown;
                 (*list)[*n].msg  = msg;
                 (*list)[*n].time = record_decode(&c->rec, msg->payload, msg->len) == RECORD_OK
                                            ? c->rec.time
@@ -423,8 +433,10 @@ static int catch_up(struct chat *c, int partitions)
                 (*n)++;
         }
 
-        qsort(old, nold, sizeof(*old), by_time);
-        qsort(fresh, nfresh, sizeof(*fresh), by_time);
+        if (nold) /* qsort() wants an array, even for no elements */
+                qsort(old, nold, sizeof(*old), by_time);
+        if (nfresh)
+                qsort(fresh, nfresh, sizeof(*fresh), by_time);
         for (size_t i = 0; i < nold; i++)
                 show_record(c, old[i].msg);
         if (visited)
@@ -522,16 +534,10 @@ int main(int argc, char **argv)
         c.wake[0] = c.wake[1] = -1;
         setlocale(LC_ALL, ""); /* readline edits UTF-8 text as characters */
 
-        switch (options_parse(&opts, &chat_program, argc, argv)) {
-        case OPTIONS_DONE:
-                options_free(&opts);
-                return EXIT_OK;
-        case OPTIONS_BAD:
-                options_free(&opts);
-                return EXIT_USAGE;
-        case OPTIONS_RUN:
-                break;
-        }
+        status = options_parse(&opts, &chat_program, argc, argv);
+        if (status != OPTIONS_RUN)
+                return status;
+        status = EXIT_FAILURE_RUN;
         if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
                 diag_error("needs a terminal; from scripts use producer_chat and consumer_chat");
                 options_free(&opts);

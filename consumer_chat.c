@@ -497,16 +497,10 @@ int main(int argc, char **argv)
         memset(&c, 0, sizeof(c));
         c.rec = (struct record)RECORD_INIT;
 
-        switch (options_parse(&opts, &consumer_program, argc, argv)) {
-        case OPTIONS_DONE:
-                options_free(&opts);
-                return EXIT_OK;
-        case OPTIONS_BAD:
-                options_free(&opts);
-                return EXIT_USAGE;
-        case OPTIONS_RUN:
-                break;
-        }
+        status = options_parse(&opts, &consumer_program, argc, argv);
+        if (status != OPTIONS_RUN)
+                return status;
+        status = EXIT_FAILURE_RUN;
         c.status.verbose = opts.verbose;
 
         {
@@ -537,7 +531,6 @@ int main(int argc, char **argv)
                 conf = kafka_conf_new(&opts, defaults, &c.status);
         }
         if (!conf) {
-                options_hint(&consumer_program);
                 status = EXIT_USAGE;
                 goto out;
         }

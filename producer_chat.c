@@ -237,16 +237,10 @@ int main(int argc, char **argv)
         memset(&p, 0, sizeof(p));
         memset(&lr, 0, sizeof(lr));
 
-        switch (options_parse(&opts, &producer_program, argc, argv)) {
-        case OPTIONS_DONE:
-                options_free(&opts);
-                return EXIT_OK;
-        case OPTIONS_BAD:
-                options_free(&opts);
-                return EXIT_USAGE;
-        case OPTIONS_RUN:
-                break;
-        }
+        status = options_parse(&opts, &producer_program, argc, argv);
+        if (status != OPTIONS_RUN)
+                return status;
+        status = EXIT_FAILURE_RUN;
         p.status.verbose = opts.verbose;
         p.interactive    = isatty(STDIN_FILENO);
         p.partition      = opts.partition;
@@ -272,7 +266,6 @@ int main(int argc, char **argv)
                 conf = kafka_conf_new(&opts, defaults, &p.status);
         }
         if (!conf) {
-                options_hint(&producer_program);
                 status = EXIT_USAGE;
                 goto out;
         }

@@ -35,6 +35,8 @@ PRODUCER = str(REPO / "producer_chat")
 CONSUMER = str(REPO / "consumer_chat")
 KAFKA_SH = str(REPO / "scripts" / "kafka.sh")
 SEED = REPO / "tests" / "seed"
+sys.path.insert(0, str(SEED))
+import substitute  # noqa: E402  (tests/seed/substitute.py: the seed scripts, literals swapped)
 # The seed scripts need kafka-python, which lives in the project's venv.
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -220,21 +222,9 @@ def run_timed(args, stdin_path, stdout_path, err_path, timeout=T_THROUGHPUT):
 
 
 def seed_script(name, tmp, topic, group=None):
-    """The seed script with only bootstrap, topic and group replaced,
-    exactly as tests/e2e/test_interop.py's seed_script() does."""
-    text = (SEED / name).read_text()
-    swaps = [('"localhost:9092"', json.dumps(BOOTSTRAP))]
-    if name == "producerChat.py":
-        swaps.append(('prod.send("chat"', f"prod.send({json.dumps(topic)}"))
-    else:
-        swaps.append(('            "chat",\n', f"            {json.dumps(topic)},\n"))
-        swaps.append(('group_id="chat-group"', f"group_id={json.dumps(group)}"))
-    for old, new in swaps:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path = tmp / f"{topic}-{name}"
-    path.write_text(text)
-    return str(path)
+    """The seed script with only bootstrap, topic and group replaced, as
+    the interop tests run it (tests/seed/substitute.py)."""
+    return str(substitute.seed_script(name, tmp, BOOTSTRAP, topic, group))
 
 
 _names = 0

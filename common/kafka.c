@@ -239,6 +239,7 @@ rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
         return conf;
 
 error:
+        options_hint();
         rd_kafka_conf_destroy(conf);
         return NULL;
 }
@@ -312,7 +313,7 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
         rd_kafka_resp_err_t topic_err = RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
         char servers[512];
-        int ready = 0;
+        int ready = 0, reached = 0; /* reached: some broker answered */
 
         if (!rkt) {
                 diag_error("topic '%s': %s", topic,
@@ -332,7 +333,8 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
                                         (int)(left < 500 ? left : 500));
                 rd_kafka_poll(rk, 0); /* serve on_error */
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                        ready = topic_ready(md, &topic_err);
+                        reached = 1;
+                        ready   = topic_ready(md, &topic_err);
                         if (ready)
                                 *partitions = md->topics[0].partition_cnt;
                         rd_kafka_metadata_destroy(md);
@@ -352,7 +354,7 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
         kafka_bootstrap(rk, servers, sizeof(servers));
         if (status->fatal)
                 say_fatal(rk, status, servers);
-        else if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        else if (reached)
                 diag_error("topic '%s' is not available at %s: %s", topic, servers,
                            rd_kafka_err2str(topic_err));
         else

@@ -305,7 +305,7 @@ enum options_result options_parse(struct options *opts,
                 case 'X':
                         if (!strcmp(optarg, "list")) {
                                 rd_kafka_conf_properties_show(stdout);
-                                return OPTIONS_DONE;
+                                goto done;
                         }
                         if (!strchr(optarg, '=') || optarg[0] == '=') {
                                 diag_error("-X takes KEY=VALUE, not '%s'", optarg);
@@ -396,10 +396,10 @@ enum options_result options_parse(struct options *opts,
                         break;
                 case 'h':
                         print_help(prog);
-                        return OPTIONS_DONE;
+                        goto done;
                 case 'V':
                         print_version(prog);
-                        return OPTIONS_DONE;
+                        goto done;
                 case ':':
                         diag_error("option '%s' needs an argument", argv[optind - 1]);
                         goto usage;
@@ -421,14 +421,20 @@ enum options_result options_parse(struct options *opts,
                 opts->commit = 1;
         return OPTIONS_RUN;
 
+done:
+        options_free(opts);
+        return OPTIONS_DONE;
+
 usage:
-        options_hint(prog);
+        options_hint();
+        options_free(opts);
         return OPTIONS_BAD;
 }
 
-void options_hint(const struct program *prog)
+void options_hint(void)
 {
-        fprintf(stderr, "Try '%s --help' for more information.\n", prog->name);
+        fprintf(stderr, "Try '%s --help' for more information.\n",
+                program_invocation_short_name);
 }
 
 void options_free(struct options *opts)

@@ -81,18 +81,21 @@ struct program {
         const char *exit_codes;   /* the exit-status section of --help */
 };
 
+/* What options_parse() says: go on, or exit with this status. */
 enum options_result {
-        OPTIONS_RUN,      /* go on */
-        OPTIONS_DONE,     /* --help, --version or -X list was served: exit 0 */
-        OPTIONS_BAD,      /* a usage error was reported: exit EXIT_USAGE */
+        OPTIONS_RUN  = -1,
+        OPTIONS_DONE = EXIT_OK,    /* --help, --version or -X list was served */
+        OPTIONS_BAD  = EXIT_USAGE, /* a usage error was reported */
 };
 
+/* Parses the command line into opts. Unless it returns OPTIONS_RUN, opts
+ * is already freed and the result is the program's exit status. */
 enum options_result options_parse(struct options *opts,
                                   const struct program *prog, int argc,
                                   char **argv);
 
 /* Prints the "Try --help" line that ends every usage error. */
-void options_hint(const struct program *prog);
+void options_hint(void);
 
 void options_free(struct options *opts);
 

@@ -14,6 +14,7 @@ say() { printf 'setup: %s\n' "$*"; }
 packages=(
         make gcc pkg-config            # build
         librdkafka-dev libjansson-dev  # the two libraries we use
+        libreadline-dev                # chat's line editor
         libcmocka-dev                  # unit tests
         kcat                           # test helper and benchmark peer
         clang libclang-rt-14-dev       # libFuzzer
@@ -21,6 +22,7 @@ packages=(
         maven default-jre-headless     # fetching and running Kafka
         python3-venv                   # the test venv
         openssl                        # throwaway certificates for TLS tests
+        man-db groff-base              # checking the man pages
 )
 missing=()
 for p in "${packages[@]}"; do

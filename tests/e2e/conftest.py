@@ -190,15 +190,18 @@ def fromtimestamp(t, tz="Asia/Seoul"):
         time.tzset()
 
 
-def expected_consumer_output(values, tz="Asia/Seoul"):
-    """What the seed's consumerChat.py prints for these record values."""
+def expected_consumer_output(values, tz="Asia/Seoul", names=True):
+    """What the seed's consumerChat.py prints for these record values; with
+    names, what consumer_chat prints: a record's "sender" instead of FRIEND."""
     out = CONSUMER_BANNER
     for v in values:
         data = json.loads(v)
         when = fromtimestamp(data["time"], tz)
         if data["message"].lower() == "exit":
             return out + exit_lines(when)
-        out += f"[{when}][FRIEND] {data['message']}\n"
+        sender = data.get("sender") if names and isinstance(data.get("sender"), str) \
+            else "FRIEND"
+        out += f"[{when}][{sender}] {data['message']}\n"
     return out
 
 

@@ -14,29 +14,15 @@ import pytest
 from conftest import (REPO, binary, consume, env, expected_consumer_output,
                       kcat_values, produce, popen, spawn_pty)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "seed"))
+from substitute import seed_script  # noqa: E402  (tests/seed/substitute.py)
+
 SEED = REPO / "tests" / "seed"
 PYTHON = REPO / ".venv" / "bin" / "python"
 
 CORPUS = ["안녕하세요", "hello, world", 'quotes " and \\ backslash', "emoji 😀 🇰🇷",
           "", "   ", "tab\tinside", "e\u0301 combining", "日本語", "/slash/",
           "<b>not html</b>", "exit is not exit", "EXIT"]
-
-
-def seed_script(name, tmp_path, bootstrap, topic, group=None):
-    """The seed script with its three literals replaced, nothing else."""
-    text = (SEED / name).read_text()
-    swaps = [('"localhost:9092"', json.dumps(bootstrap))]
-    if name == "producerChat.py":
-        swaps.append(('prod.send("chat"', f"prod.send({json.dumps(topic)}"))
-    else:
-        swaps.append(('            "chat",\n', f"            {json.dumps(topic)},\n"))
-        swaps.append(('group_id="chat-group"', f"group_id={json.dumps(group)}"))
-    for old, new in swaps:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def py_env():
@@ -191,11 +177,14 @@ def test_records_of_any_json_shape_print_as_the_seed_prints_them(tmp_path, boots
     ]
     raw_produce(bootstrap, topic, values)
     theirs = seed_consume(tmp_path, bootstrap, topic, group + "-seed")
+    texts = [v.decode() for v in values]
+    assert theirs == expected_consumer_output(texts, names=False)
     for tz in ("Asia/Seoul", "America/New_York"):
         ours = consume(bootstrap, topic, f"{group}-{tz[:4]}", tz=tz).stdout.decode()
+        # The same, but for the one record with a sender: its name, not FRIEND.
+        assert ours == expected_consumer_output(texts, tz)
         if tz == "Asia/Seoul":
-            assert ours == theirs
-        assert ours == expected_consumer_output([v.decode() for v in values], tz)
+            assert ours == theirs.replace("][FRIEND] extra keys", "][kim] extra keys")
 
 
 def test_terminal_session_matches_the_seed_stream_by_stream(tmp_path, bootstrap, topic):

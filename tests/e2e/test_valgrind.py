@@ -47,3 +47,24 @@ def test_usage_errors_under_valgrind_are_clean():
         assert p.returncode == 2, p.stderr.decode()
         p = under_valgrind(prog, "--help")
         assert p.returncode == 0, p.stderr.decode()
+
+
+def test_chat_session_under_valgrind_is_clean(bootstrap, topic):
+    """chat in a pseudo-terminal: a line sent, one received, and /quit."""
+    import pexpect
+    from conftest import spawn_pty
+    e = env()
+    e.update(TERM="xterm", LANG="C.UTF-8")
+    child = spawn_pty(VALGRIND[0], [*VALGRIND[1:], str(REPO / "chat"), "-b", bootstrap, "-t",
+                                    topic, "--name", "val"], env=e, timeout=120,
+                      encoding="utf-8", dimensions=(24, 120))
+    child.expect_exact("YOU: ")
+    child.sendline("under valgrind")
+    child.expect_exact("[val] under valgrind ✓")
+    subprocess.run([str(REPO / "producer_chat"), "-b", bootstrap, "-t", topic, "--name", "x"],
+                   input=b"from elsewhere\n", check=True, timeout=60)
+    child.expect_exact("[x] from elsewhere")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
