@@ -518,6 +518,11 @@ int main(int argc, char **argv)
                          * session times out; a restart should not wait 45 s. */
                         {"session.timeout.ms", "10000"},
                         {"heartbeat.interval.ms", "2000"},
+                        /* Leaving the group (at an exit record, -e, -c, Ctrl-C)
+                         * waits on the broker connection behind a fetch that
+                         * idles up to this long for new records: 500 ms by
+                         * default, a tenth of that is still few requests. */
+                        {"fetch.wait.max.ms", "100"},
                         /* Bounded memory; keep_fetching() keeps it fast. */
                         {"queued.min.messages", QUEUE_MIN_MESSAGES},
                         {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},

@@ -96,9 +96,13 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac,
                    const char *line)
 {
         const struct kafka_status *status = rd_kafka_opaque(rk);
+        struct timespec now;
 
-        if (status && status->verbose >= 2)
-                diag_note("librdkafka %d %s: %s", level, fac, line);
+        if (!status || status->verbose < 2)
+                return;
+        clock_gettime(CLOCK_REALTIME, &now);
+        diag_note("%lld.%03ld librdkafka %d %s: %s", (long long)now.tv_sec,
+                  now.tv_nsec / 1000000, level, fac, line);
 }
 
 /* Sets one property. The error names the key and where it came from,
