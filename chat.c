@@ -296,7 +296,9 @@ static void mark_read(struct chat *c, const rd_kafka_message_t *msg)
 
         rd_kafka_topic_partition_list_add(read, rd_kafka_topic_name(msg->rkt),
                                           msg->partition)->offset = msg->offset + 1;
-        rd_kafka_offsets_store(c->consumer, read);
+        if (rd_kafka_offsets_store(c->consumer, read) && c->status.verbose >= 1)
+                diag_note("cannot store the offset of %s [%d] %lld", rd_kafka_topic_name(msg->rkt),
+                          (int)msg->partition, (long long)msg->offset);
         rd_kafka_topic_partition_list_destroy(read);
 }
 
@@ -647,7 +649,7 @@ out:
         if (c.events)
                 rd_kafka_queue_destroy(c.events);
         if (c.consumer) {
-                rd_kafka_consumer_close(c.consumer);
+                (void)rd_kafka_consumer_close(c.consumer); /* leaving anyway */
                 rd_kafka_destroy(c.consumer);
         }
         if (c.rkt)

@@ -259,6 +259,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 {
         struct consumer *c = opaque;
         rd_kafka_topic_partition_list_t *committed;
+        rd_kafka_resp_err_t result;
 
         if (c->status.verbose >= 1)
                 diag_note("group %s %d partition(s)",
@@ -275,7 +276,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                  * is itself in the middle of moving.) */
                 if (c->nlines)
                         flush(c);
-                rd_kafka_assign(rk, NULL);
+                result = rd_kafka_assign(rk, NULL);
+                if (result)
+                        diag_warn("cannot give up partitions: %s", rd_kafka_err2str(result));
                 return;
         }
 
@@ -299,7 +302,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (c->assigned)
                 rd_kafka_topic_partition_list_destroy(c->assigned);
         c->assigned = rd_kafka_topic_partition_list_copy(parts);
-        rd_kafka_assign(rk, parts);
+        result = rd_kafka_assign(rk, parts);
+        if (result)
+                diag_warn("cannot take partitions: %s", rd_kafka_err2str(result));
 }
 
 /* Notes that msg is done with, its line (if any) being in the batch. */
@@ -328,30 +333,31 @@ static double kafka_time(const rd_kafka_message_t *msg)
         return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
 }
 
-/* --json: the record as one line, written the way json.dumps() writes. */
-static void show_json(struct consumer *c, const rd_kafka_message_t *msg, double time)
+/* --json: the record as one line, written the way json.dumps() writes.
+ * Returns 0, or -1 when out of memory. */
+static int show_json(struct consumer *c, const rd_kafka_message_t *msg, double time)
 {
         char number[PYJSON_FLOAT_MAX], tail[64];
         struct buf *line = &c->json_line;
 
         buf_clear(line);
-        buf_append_str(line, "{\"message\": ");
-        pyjson_append_string(line, c->rec.message, c->rec.message_len);
-        buf_append_str(line, ", \"time\": ");
-        buf_append(line, number, pyjson_format_float(time, number));
-        buf_append_str(line, ", \"sender\": ");
-        if (c->rec.sender)
-                pyjson_append_string(line, c->rec.sender, c->rec.sender_len);
-        else
-                buf_append_str(line, "null");
         snprintf(tail, sizeof(tail), ", \"partition\": %d, \"offset\": %lld}\n",
                  (int)msg->partition, (long long)msg->offset);
-        buf_append_str(line, tail);
+        if (buf_append_str(line, "{\"message\": ") == -1 ||
+            pyjson_append_string(line, c->rec.message, c->rec.message_len) == -1 ||
+            buf_append_str(line, ", \"time\": ") == -1 ||
+            buf_append(line, number, pyjson_format_float(time, number)) == -1 ||
+            buf_append_str(line, ", \"sender\": ") == -1 ||
+            (c->rec.sender ? pyjson_append_string(line, c->rec.sender, c->rec.sender_len)
+                           : buf_append_str(line, "null")) == -1 ||
+            buf_append_str(line, tail) == -1)
+                return -1;
         output_text(&c->out, line->data, line->len);
+        return 0;
 }
 
 /* Prints one record (a bad one only gets its warning). Returns 1 if it
- * was an exit record, else 0. */
+ * was an exit record, 0 otherwise, -1 when out of memory. */
 static int show(struct consumer *c, const rd_kafka_message_t *msg)
 {
         enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
@@ -372,10 +378,8 @@ static int show(struct consumer *c, const rd_kafka_message_t *msg)
         exit_record = record_is_exit(c->rec.message, c->rec.message_len);
         time        = st == RECORD_OK ? c->rec.time : kafka_time(msg);
 
-        if (c->opts->json) {
-                show_json(c, msg, time);
-                return exit_record;
-        }
+        if (c->opts->json)
+                return show_json(c, msg, time) == -1 ? -1 : exit_record;
 
         if (st == RECORD_OK)
                 memcpy(when, c->rec.when, sizeof(when));
@@ -396,7 +400,7 @@ static int handle(struct consumer *c, const rd_kafka_message_t *msg)
 {
         int exit_record = show(c, msg);
 
-        return mark_done(c, msg) == -1 ? -1 : exit_record;
+        return exit_record == -1 || mark_done(c, msg) == -1 ? -1 : exit_record;
 }
 
 static long long now_ms(void)
@@ -561,7 +565,8 @@ int main(int argc, char **argv)
 
         if (!opts.json) {
                 output_str(&c.out, "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n");
-                output_flush(&c.out);
+                /* A failure shows in c.out.broken, which consume() reads. */
+                (void)output_flush(&c.out);
         }
 
         if (kafka_wait_ready(c.rk, &c.status, opts.topic, opts.timeout_ms,
@@ -599,7 +604,9 @@ int main(int argc, char **argv)
                 diag_error("cannot commit offsets: %s", rd_kafka_err2str(err));
                 status = EXIT_FAILURE_RUN;
         }
-        rd_kafka_consumer_close(c.rk);
+        err = rd_kafka_consumer_close(c.rk);
+        if (err && c.status.verbose >= 0)
+                diag_warn("leaving the group: %s", rd_kafka_err2str(err));
 
 out:
         if (c.queue)

@@ -163,7 +163,8 @@ static void drain(struct producer *p, int timeout_ms)
         while (rd_kafka_outq_len(p->rk) > 0 && !stop_signal && now_ms() < deadline)
                 rd_kafka_flush(p->rk, WAIT_SLICE_MS);
 
-        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        if (rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                diag_warn("cannot purge the queue: what is left counts as undelivered");
         rd_kafka_poll(p->rk, 0);
 }
 
@@ -172,7 +173,8 @@ static void prompt(struct producer *p)
         if (!p->interactive)
                 return;
         output_str(&p->prompt, "YOU: ");
-        output_flush(&p->prompt);
+        /* A terminal that went away stops no delivery: the result is moot. */
+        (void)output_flush(&p->prompt);
 }
 
 /* Reads and sends lines until "exit", the end of input or a signal.
@@ -218,7 +220,7 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
         }
         if (stop_signal && p->interactive)
                 output_str(&p->prompt, "\n");
-        output_flush(&p->prompt);
+        (void)output_flush(&p->prompt); /* as in prompt() */
         return lr->lineno;
 }
 
@@ -304,7 +306,7 @@ int main(int argc, char **argv)
         if (p.interactive) {
                 output_str(&p.out, "채팅 프로그램 - 메시지 발신\n"
                                    "메시지를 입력하세요. (종료시 'exit' 입력)\n");
-                output_flush(&p.out);
+                (void)output_flush(&p.out); /* as in prompt() */
         }
 
         /* Like the seed's KafkaProducer(), fail early on a broker that is

@@ -294,7 +294,7 @@ static void say_fatal(rd_kafka_t *rk, const struct kafka_status *status,
 
         if (status->error == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
                 size = sizeof(mechanism);
-                rd_kafka_conf_get(conf, "sasl.mechanisms", mechanism, &size);
+                (void)rd_kafka_conf_get(conf, "sasl.mechanisms", mechanism, &size); /* or "?" */
                 size = sizeof(user);
                 if (rd_kafka_conf_get(conf, "sasl.username", user, &size) != RD_KAFKA_CONF_OK ||
                     !*user)
