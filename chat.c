@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -250,14 +249,6 @@ static int is_own(const struct chat *c, const rd_kafka_message_t *msg)
         return 0;
 }
 
-/* The record's own Kafka timestamp, for a record without a usable time. */
-static double kafka_time(const rd_kafka_message_t *msg)
-{
-        int64_t ms = rd_kafka_message_timestamp(msg, NULL);
-
-        return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
-}
-
 /* Shows someone's record (into c->out; the caller puts it on screen).
  * Returns 1 if something was shown. */
 static int show_record(struct chat *c, const rd_kafka_message_t *msg)
@@ -269,7 +260,7 @@ static int show_record(struct chat *c, const rd_kafka_message_t *msg)
                 return 0; /* not a chat line, or ours: shown on delivery */
         if (st == RECORD_OK)
                 memcpy(when, c->rec.when, sizeof(when));
-        else if (pytime_format(kafka_time(msg), when) == -1)
+        else if (pytime_format(kafka_message_time(msg), when) == -1)
                 snprintf(when, sizeof(when), "?");
 
         if (record_is_exit(c->rec.message, c->rec.message_len)) {
@@ -371,9 +362,9 @@ static int catch_up(struct chat *c, int partitions)
         /* On a fresh broker the group coordinator may take a moment to
          * appear (its offsets topic is being made): ask again until the
          * timeout. */
-        deadline = (long long)time(NULL) + c->opts->timeout_ms / 1000 + 1;
+        deadline = kafka_now_ms() + c->opts->timeout_ms;
         while ((err = rd_kafka_committed(c->consumer, parts, 1000 /* ms */)) &&
-               !stop_signal && (long long)time(NULL) < deadline)
+               !stop_signal && kafka_now_ms() < deadline)
                 ;
         if (err) {
                 diag_error("cannot read the group's place in '%s': %s", c->opts->topic,
@@ -399,8 +390,8 @@ static int catch_up(struct chat *c, int partitions)
         if (rd_kafka_assign(c->consumer, parts))
                 goto out;
 
-        deadline = (long long)time(NULL) + c->opts->timeout_ms / 1000 + 1;
-        while (left > 0 && !stop_signal && (long long)time(NULL) < deadline) {
+        deadline = kafka_now_ms() + c->opts->timeout_ms;
+        while (left > 0 && !stop_signal && kafka_now_ms() < deadline) {
                 rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->consumer, TICK_MS);
                 struct seen **list, *grown;
                 size_t *n;
@@ -431,7 +422,7 @@ static int catch_up(struct chat *c, int partitions)
                 (*list)[*n].msg  = msg;
                 (*list)[*n].time = record_decode(&c->rec, msg->payload, msg->len) == RECORD_OK
                                            ? c->rec.time
-                                           : kafka_time(msg);
+                                           : kafka_message_time(msg);
                 (*n)++;
         }
 
@@ -638,8 +629,8 @@ int main(int argc, char **argv)
 
         /* Deliver what is on its way (marks included), for at most the
          * timeout. */
-        for (long long end = (long long)time(NULL) + opts.timeout_ms / 1000 + 1;
-             rd_kafka_outq_len(c.producer) > 0 && (long long)time(NULL) < end;)
+        for (long long end = kafka_now_ms() + opts.timeout_ms;
+             rd_kafka_outq_len(c.producer) > 0 && kafka_now_ms() < end;)
                 rd_kafka_poll(c.producer, TICK_MS);
         output_flush(&c.out);
         kafka_commit(c.consumer, opts.timeout_ms);

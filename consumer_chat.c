@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -324,15 +323,6 @@ static int mark_done(struct consumer *c, const rd_kafka_message_t *msg)
         return 0;
 }
 
-/* The record's own Kafka timestamp, for a record without a usable time. */
-static double kafka_time(const rd_kafka_message_t *msg)
-{
-        rd_kafka_timestamp_type_t type;
-        int64_t ms = rd_kafka_message_timestamp(msg, &type);
-
-        return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
-}
-
 /* --json: the record as one line, written the way json.dumps() writes.
  * Returns 0, or -1 when out of memory. */
 static int show_json(struct consumer *c, const rd_kafka_message_t *msg, double time)
@@ -376,7 +366,7 @@ static int show(struct consumer *c, const rd_kafka_message_t *msg)
                 return 0;
         c->shown++;
         exit_record = record_is_exit(c->rec.message, c->rec.message_len);
-        time        = st == RECORD_OK ? c->rec.time : kafka_time(msg);
+        time        = st == RECORD_OK ? c->rec.time : kafka_message_time(msg);
 
         if (c->opts->json)
                 return show_json(c, msg, time) == -1 ? -1 : exit_record;
@@ -403,14 +393,6 @@ static int handle(struct consumer *c, const rd_kafka_message_t *msg)
         return exit_record == -1 || mark_done(c, msg) == -1 ? -1 : exit_record;
 }
 
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Prints records until an exit record, a signal, or an error. Returns the
  * exit status. */
 static int consume(struct consumer *c)
@@ -419,7 +401,7 @@ static int consume(struct consumer *c)
         int done = 0;    /* an exit record, or -c, -e or --idle-timeout said so */
         int flushed = 0; /* the last flush: 0 all out, -1 broken or cut short */
 
-        c->last_record_ms = now_ms();
+        c->last_record_ms = kafka_now_ms();
         while (!done && !stop_signal && !c->status.fatal && flushed == 0) {
                 rd_kafka_message_t *msg;
                 int32_t partition;
@@ -435,7 +417,7 @@ static int consume(struct consumer *c)
                         else if (output_reader_gone(&c->out))
                                 break;
                         else if (opts->idle_ms &&
-                                 now_ms() - c->last_record_ms >= opts->idle_ms)
+                                 kafka_now_ms() - c->last_record_ms >= opts->idle_ms)
                                 done = 1;
                         continue;
                 }
@@ -450,7 +432,7 @@ static int consume(struct consumer *c)
                                 flushed = flush(c);
                         continue;
                 }
-                c->last_record_ms = now_ms();
+                c->last_record_ms = kafka_now_ms();
                 partition         = msg->partition;
                 offset            = msg->offset;
                 done              = handle(c, msg);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -129,14 +128,6 @@ error:
         return -1;
 }
 
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until everything queued is delivered or failed, or until a stop
  * signal. Returns 0 when the queue is empty. */
 static int wait_delivered(struct producer *p)
@@ -154,13 +145,13 @@ static int wait_delivered(struct producer *p)
  * failed through on_delivery. */
 static void drain(struct producer *p, int timeout_ms)
 {
-        long long deadline = now_ms() + timeout_ms;
+        long long deadline = kafka_now_ms() + timeout_ms;
 
         if (stop_signal && rd_kafka_outq_len(p->rk) > 0 && p->status.verbose >= 0)
                 diag_note("delivering %d queued line(s); Ctrl-C again to give up",
                           rd_kafka_outq_len(p->rk));
         stop_signal = 0;
-        while (rd_kafka_outq_len(p->rk) > 0 && !stop_signal && now_ms() < deadline)
+        while (rd_kafka_outq_len(p->rk) > 0 && !stop_signal && kafka_now_ms() < deadline)
                 rd_kafka_flush(p->rk, WAIT_SLICE_MS);
 
         if (rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))

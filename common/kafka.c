@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "pytime.h"
 #include "signals.h"
 
 /* Errors not worth retrying: wrong credentials stay wrong. A certificate
@@ -258,12 +259,19 @@ const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size)
         return buf;
 }
 
-static long long now_ms(void)
+long long kafka_now_ms(void)
 {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double kafka_message_time(const rd_kafka_message_t *msg)
+{
+        int64_t ms = rd_kafka_message_timestamp(msg, NULL);
+
+        return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
 }
 
 /* Whether metadata shows the topic usable: no error, partitions known.
@@ -312,7 +320,7 @@ static void say_fatal(rd_kafka_t *rk, const struct kafka_status *status,
 int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
                      const char *topic, int timeout_ms, int *partitions)
 {
-        long long deadline = now_ms() + timeout_ms;
+        long long deadline = kafka_now_ms() + timeout_ms;
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
         rd_kafka_resp_err_t topic_err = RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -328,7 +336,7 @@ int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
         status->startup = 1;
         while (!ready && !stop_signal && !status->fatal) {
                 const struct rd_kafka_metadata *md;
-                long long left = deadline - now_ms();
+                long long left = deadline - kafka_now_ms();
 
                 if (left <= 0)
                         break;

@@ -41,6 +41,13 @@ rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
                                 const struct kafka_property *defaults,
                                 struct kafka_status *status);
 
+/* Milliseconds on the monotonic clock: for deadlines and timeouts. */
+long long kafka_now_ms(void);
+
+/* A record's own Kafka timestamp in seconds, for a record without a
+ * usable "time" (the current time if it has none either). */
+double kafka_message_time(const rd_kafka_message_t *msg);
+
 /* The configured bootstrap.servers, for messages. */
 const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size);
 
