@@ -1,3 +1,0 @@
-build-dev/obj/common/linereader.o: common/linereader.c \
- common/linereader.h
-common/linereader.h:

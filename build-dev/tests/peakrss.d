@@ -1,1 +1,0 @@
-build-dev/tests/peakrss: tests/tools/peakrss.c
