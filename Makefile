@@ -162,7 +162,7 @@ bench: setup all
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf obj tests/test_* tests/peakrss build-asan build-fuzz build-dev $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-fuzz build-dev $(PROGRAMS)
 
 # ---- installing -------------------------------------------------------------
 # `make install` puts the programs, their man pages and the bash completion

@@ -1,1 +1,0 @@
-tests/peakrss: tests/tools/peakrss.c
