@@ -451,7 +451,7 @@ static int catch_up(struct chat *c, int partitions)
                 parts->elems[p].offset = ends[p];
         if (rd_kafka_assign(c->consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR &&
             rd_kafka_offsets_store(c->consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                kafka_commit(c->consumer, c->opts->timeout_ms);
+                kafka_commit(c->consumer, NULL /* what is stored */, c->opts->timeout_ms);
                 status = 0;
         }
 out:
@@ -633,7 +633,7 @@ int main(int argc, char **argv)
              rd_kafka_outq_len(c.producer) > 0 && kafka_now_ms() < end;)
                 rd_kafka_poll(c.producer, TICK_MS);
         output_flush(&c.out);
-        kafka_commit(c.consumer, opts.timeout_ms);
+        (void)kafka_commit(c.consumer, NULL /* what is stored */, opts.timeout_ms);
         status = c.status.fatal || c.failed ? EXIT_FAILURE_RUN : EXIT_OK;
 
 out:

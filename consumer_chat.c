@@ -88,6 +88,7 @@ struct consumer {
         rd_kafka_topic_partition_list_t *ends;
         rd_kafka_topic_partition_list_t *assigned;
         long shown;                  /* records shown, for -c */
+        unsigned assignments;        /* partition assignments so far */
         long long last_record_ms;    /* for --idle-timeout */
         /* Keeping librdkafka's prefetch going, see keep_fetching(). */
         rd_kafka_queue_t *queue;     /* the consumer queue */
@@ -301,6 +302,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (c->assigned)
                 rd_kafka_topic_partition_list_destroy(c->assigned);
         c->assigned = rd_kafka_topic_partition_list_copy(parts);
+        c->assignments++;
         result = rd_kafka_assign(rk, parts);
         if (result)
                 diag_warn("cannot take partitions: %s", rd_kafka_err2str(result));
@@ -391,6 +393,47 @@ static int handle(struct consumer *c, const rd_kafka_message_t *msg)
         int exit_record = show(c, msg);
 
         return exit_record == -1 || mark_done(c, msg) == -1 ? -1 : exit_record;
+}
+
+/* Whether a commit failed because the group no longer knows us. */
+static int forgotten(rd_kafka_resp_err_t err)
+{
+        return err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+               err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+               err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
+}
+
+/*
+ * Commits what was written, at the end. If the group has forgotten us
+ * (its coordinator restarted, or our session ran out while the broker was
+ * away, and we had not heard yet), we rejoin and commit again: records
+ * that arrive meanwhile are neither shown nor committed, so nothing is
+ * lost and, with the commit through, nothing will be shown twice.
+ */
+static rd_kafka_resp_err_t commit_written(struct consumer *c, int timeout_ms)
+{
+        long long deadline = kafka_now_ms() + timeout_ms;
+        unsigned seen = c->assignments;
+        rd_kafka_resp_err_t err;
+
+        if (c->position->cnt == 0)
+                return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
+        err = kafka_commit(c->rk, c->position, timeout_ms);
+        if (!forgotten(err))
+                return err;
+        if (c->status.verbose >= 1)
+                diag_note("the group forgot us (%s): joining again to commit",
+                          rd_kafka_err2str(err));
+        while (c->assignments == seen && kafka_now_ms() < deadline) {
+                rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, POLL_MS);
+
+                if (msg)
+                        rd_kafka_message_destroy(msg);
+        }
+        /* At least a second for the answer, even if rejoining took all. */
+        return kafka_commit(c->rk, c->position,
+                            (int)(deadline - kafka_now_ms() > 1000 ? deadline - kafka_now_ms()
+                                                                    : 1000));
 }
 
 /* Prints records until an exit record, a signal, or an error. Returns the
@@ -581,7 +624,7 @@ int main(int argc, char **argv)
 
         /* Commit what was written now, so that the next start of the group
          * begins right after it (the seed's close() does the same). */
-        err = opts.commit ? kafka_commit(c.rk, opts.timeout_ms) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        err = opts.commit ? commit_written(&c, opts.timeout_ms) : RD_KAFKA_RESP_ERR_NO_ERROR;
         if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 diag_error("cannot commit offsets: %s", rd_kafka_err2str(err));
                 status = EXIT_FAILURE_RUN;

@@ -393,12 +393,14 @@ rd_kafka_resp_err_t kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
         return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk, int timeout_ms)
+rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk,
+                                 const rd_kafka_topic_partition_list_t *offsets,
+                                 int timeout_ms)
 {
         rd_kafka_queue_t *answer = rd_kafka_queue_new(rk);
         rd_kafka_resp_err_t err;
 
-        err = rd_kafka_commit_queue(rk, NULL /* what is stored */, answer, NULL, NULL);
+        err = rd_kafka_commit_queue(rk, offsets, answer, NULL, NULL);
         if (!err) {
                 rd_kafka_event_t *ev = rd_kafka_queue_poll(answer, timeout_ms);
 

@@ -60,9 +60,12 @@ const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size);
 int kafka_wait_ready(rd_kafka_t *rk, struct kafka_status *status,
                      const char *topic, int timeout_ms, int *partitions);
 
-/* Commits the stored offsets and waits for the answer, at most timeout_ms
- * (rd_kafka_commit() may wait as long as the coordinator is away). */
-rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk, int timeout_ms);
+/* Commits offsets (NULL: what is stored) and waits for the answer, at most
+ * timeout_ms (rd_kafka_commit() may wait as long as the coordinator is
+ * away). */
+rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk,
+                                 const rd_kafka_topic_partition_list_t *offsets,
+                                 int timeout_ms);
 
 /* Queues one record. A full local queue only means we are ahead of the
  * broker: it waits for room, serving callbacks, as librdkafka's examples

@@ -335,3 +335,28 @@ def test_cluster_leader_killed_mid_stream(cluster, topic, group, tmp_path):
     finally:
         kafka_sh("node-start", str(victim))
     assert shown(out) == [line(i) for i in range(count)]
+
+
+def test_consumer_forgotten_by_its_group_still_commits_what_it_printed(bootstrap, topic,
+                                                                         group, tmp_path):
+    """Frozen past its session (SIGSTOP), the consumer is dropped from the
+    group; woken, it shows what came meanwhile and must still commit it
+    (joining again if its commit is refused), so a restart repeats nothing."""
+    produce(bootstrap, topic, ["before"])
+    out = tmp_path / "out"
+    cons = start_consumer(bootstrap, topic, group, out, "-X", "session.timeout.ms=6000",
+                          "-X", "heartbeat.interval.ms=1000")
+    wait_for(lambda: shown(out) == ["before"])
+    cons.send_signal(signal.SIGSTOP)
+    try:
+        produce(bootstrap, topic, ["while frozen", "exit"])
+        time.sleep(9)  # the session (6 s) runs out: the group forgets it
+    finally:
+        cons.send_signal(signal.SIGCONT)
+    assert cons.wait(timeout=60) == 0, cons.stderr.read().decode()
+    assert shown(out) == ["before", "while frozen"]
+
+    produce(bootstrap, topic, ["after", "exit"])
+    again = tmp_path / "again"
+    assert start_consumer(bootstrap, topic, group, again).wait(timeout=60) == 0
+    assert shown(again) == ["after"]
