@@ -212,3 +212,17 @@ def test_undelivered_line_gets_a_failure_mark(own_broker, topic):
     # Still usable, and it says so on leaving: status 1.
     assert alice.child.isalive()
     assert alice.leave() == 1
+
+
+def test_group_option_keeps_the_place_under_that_name(bootstrap, topic, group):
+    alice = ready(Terminal(bootstrap, topic, "alice", "-g", group))
+    alice.type("hello\r")
+    alice.wait_for("[alice] hello ✓")
+    assert alice.leave() == 0
+    # Same group: a return visit. Another group: a first visit.
+    again = ready(Terminal(bootstrap, topic, "alice", "-g", group))
+    assert "──── 지난 방문 이후 새 메시지 0개 ────" in again.lines()
+    assert again.leave() == 0
+    other = ready(Terminal(bootstrap, topic, "alice", "-g", group + "-other"))
+    assert "──── 여기부터 새 메시지 ────" in other.lines()
+    assert other.leave() == 0

@@ -206,3 +206,11 @@ def test_multi_gigabyte_line_in_bounded_memory(bootstrap, topic, tmp_path):
     assert [json.loads(v)["message"] for v in kcat_values(bootstrap, topic)] == \
         ["before", "after"]
     assert peak() < RSS_LIMIT_KIB, f"peak RSS {peak()} KiB"
+
+
+def test_quiet_keeps_warnings_off_stderr(bootstrap, topic, group):
+    raw_produce(bootstrap, topic, [b"not json", good("fine"), good("exit")])
+    loud = consume(bootstrap, topic, group + "-loud")
+    assert b"not JSON" in loud.stderr
+    quiet = consume(bootstrap, topic, group + "-quiet", "-q")
+    assert quiet.stderr == b"" and b"[FRIEND] fine\n" in quiet.stdout
