@@ -14,17 +14,34 @@
 PROGRAMS := producer_chat consumer_chat chat
 PKGS     := rdkafka jansson
 
+# Set-up: what installs the Debian packages, the venv and the Kafka jars.
+# A package build (debian/rules) has its build dependencies already and
+# sets SETUP=: to skip it.
+SETUP    ?= scripts/setup.sh
+
 # The programs go to $(OUT)$(name), the objects under $(OUT)obj/. The
-# sanitizer build sets OUT=build-asan/ so both builds live side by side.
+# sanitizer build sets OUT=build-asan/ so the builds live side by side.
 OUT      ?=
 OBJ      := $(OUT)obj
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-# Always added, also to a CFLAGS given on the command line.
-override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# -Werror is for us (make test, CI, the sanitizer build: WERROR=1), not
+# for a user whose newer compiler has a warning we have not seen yet.
+WERROR   ?=
+# Always added, also to a CFLAGS given on the command line or by dpkg.
+override CFLAGS += -std=c11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror) \
+                   -D_GNU_SOURCE -MMD -MP
+
+# The libraries' flags are read from pkg-config when a recipe first needs
+# them, not when make reads this file: on a fresh machine set-up installs
+# pkg-config and the libraries only after that. Their headers are system
+# headers (-isystem): a warning in them is not ours to fix.
+pkg = $(patsubst -I%,-isystem %,$(shell pkg-config $1 $(PKGS)))
+pkg_check = $(if $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),,\
+        $(error pkg-config does not find $(PKGS): run 'make setup' (or scripts/setup.sh build) first))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(pkg_check)$$(call pkg,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(pkg_check)$$(call pkg,--libs))$(PKG_LIBS)
 LDLIBS   += $(PKG_LIBS) -lm
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -40,17 +57,25 @@ PYTEST   := $(PYTHON) -m pytest
 
 .PHONY: all setup test test-unit test-e2e test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
-        cluster cluster-stop cluster-clean \
-        vectors fuzz clean install uninstall check-man
+        cluster cluster-stop cluster-clean check-fresh \
+        vectors fuzz clean install install-files uninstall check-man FORCE
 
 all: $(PROGRAMS:%=$(OUT)%)
+
+# Everything is rebuilt when the compiler, its flags or the libraries
+# change (WERROR=1 after a plain make, dpkg's flags, LIBRDKAFKA): the
+# objects depend on this file, rewritten only when its text changes.
+$(OBJ)/build-flags: FORCE
+	@mkdir -p $(@D)
+	@flags='$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) | $(LDFLAGS) $(LDLIBS)'; \
+	[ "$$flags" = "$$(cat $@ 2>/dev/null)" ] || echo "$$flags" >$@
 
 $(PROGRAMS:%=$(OUT)%): $(OUT)%: $(OBJ)/%.o $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(if $(filter chat,$*),-lreadline)
 
-$(OBJ)/%.o: %.c
+$(OBJ)/%.o: %.c $(OBJ)/build-flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -59,22 +84,26 @@ $(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(
 unit-bins: $(UNIT_BIN)
 
 # A helper of the end-to-end tests: a program's own peak RSS.
-$(OUT)tests/peakrss: tests/tools/peakrss.c
+$(OUT)tests/peakrss: tests/tools/peakrss.c $(OBJ)/build-flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # ---- set-up ---------------------------------------------------------------
+# Each command that needs set-up runs it first and then builds in a make
+# of its own, so nothing is built before the libraries are there (make -j
+# included).
 
 setup:
-	scripts/setup.sh
+	$(SETUP) test
 
 # ---- tests ----------------------------------------------------------------
 
-test: setup
-	$(MAKE) all unit-bins
-	$(MAKE) test-unit
-	$(MAKE) fuzz FUZZ_SECONDS=10
-	$(MAKE) test-e2e
+test:
+	$(SETUP) test
+	$(MAKE) WERROR=1 all unit-bins
+	$(MAKE) WERROR=1 test-unit
+	$(MAKE) WERROR=1 fuzz FUZZ_SECONDS=10
+	$(MAKE) WERROR=1 test-e2e
 
 test-unit: unit-bins
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -86,11 +115,19 @@ test-e2e: all $(OUT)tests/peakrss
 # UBSan; the valgrind tests need the normal build, and the two slow ones
 # (a 30 s timeout, the three-node cluster) test timing and brokers rather
 # than our memory: both run in `make test`.
-test-asan: setup
-	$(MAKE) OUT=build-asan/ CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" all unit-bins
-	$(MAKE) OUT=build-asan/ test-unit
-	KAFKA_CHAT_SANITIZED=1 $(MAKE) OUT=build-asan/ test-e2e \
+ASAN_MAKE = $(MAKE) OUT=build-asan/ WERROR=1 CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)"
+test-asan:
+	$(SETUP) test
+	$(ASAN_MAKE) all unit-bins
+	$(ASAN_MAKE) test-unit
+	KAFKA_CHAT_SANITIZED=1 $(ASAN_MAKE) test-e2e \
 		PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
+
+# The README's two commands on a Debian 12 root that has nothing but git,
+# make and ca-certificates (scripts/fresh-machine.sh; needs root).
+FRESH_COMMAND ?= make demo && make test
+check-fresh:
+	scripts/fresh-machine.sh $(FRESH_COMMAND)
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------
 # `make fuzz` runs each harness for FUZZ_SECONDS on a copy of its seed
@@ -127,6 +164,7 @@ vectors:
 BROKER_PORT ?= 9092
 
 broker:
+	$(SETUP) kafka
 	scripts/kafka.sh start --port $(BROKER_PORT)
 
 broker-stop:
@@ -137,6 +175,7 @@ broker-clean:
 
 # A broker that asks for credentials: SASL on 9194, TLS on 9195 (README).
 broker-secure:
+	$(SETUP) test
 	scripts/secure-broker.sh start
 
 broker-secure-stop:
@@ -145,6 +184,7 @@ broker-secure-stop:
 # Three KRaft nodes on 127.0.0.1:19092, 29092 and 39092 (replication 3,
 # min.insync.replicas 2): -b 127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
 cluster:
+	$(SETUP) kafka
 	scripts/kafka.sh cluster-start
 
 cluster-stop:
@@ -153,12 +193,16 @@ cluster-stop:
 cluster-clean:
 	scripts/kafka.sh cluster-clean
 
-demo: setup all
+demo:
+	$(SETUP) demo
+	$(MAKE) all
 	scripts/demo.sh
 
 # Throughput, latency and memory against kcat and the seed scripts, on a
 # broker of its own; writes bench/RESULTS.md.
-bench: setup all
+bench:
+	$(SETUP) test
+	$(MAKE) all
 	$(PYTHON) bench/run.py
 
 clean:
@@ -177,7 +221,11 @@ BASHCOMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES     := $(PROGRAMS:%=man/%.1)
 INSTALL       ?= install
 
-install: all
+install:
+	$(SETUP) build
+	$(MAKE) install-files
+
+install-files: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(OUT)%) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(MAN1DIR)/
