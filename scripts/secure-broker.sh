@@ -14,6 +14,8 @@
 # set by these variables (the defaults are for tests, not for real use):
 #   SECURE_PLAIN_USER/SECURE_PLAIN_PASSWORD  (alice / alice-secret)
 #   SECURE_SCRAM_USER/SECURE_SCRAM_PASSWORD  (bob / bob-secret, SCRAM-SHA-256)
+# SECURE_EXTRA_PROPERTIES: more server.properties lines, after these (e.g. an
+# authorizer). KAFKA_VERSION picks the Kafka version as for scripts/kafka.sh.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,14 +71,15 @@ start)
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$plain_user=\"$plain_password\";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 ssl.keystore.type=PEM
-ssl.keystore.location=$tls/server.pem"
+ssl.keystore.location=$tls/server.pem${SECURE_EXTRA_PROPERTIES:+
+$SECURE_EXTRA_PROPERTIES}"
         exec "$repo/scripts/kafka.sh" start --port "$port" --dir "$dir"
         ;;
 stop | clean | status)
         exec "$repo/scripts/kafka.sh" "$cmd" --port "$port" --dir "$dir"
         ;;
 *)
-        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,/^set /s/^# \{0,1\}//p' "$0"
         [[ $cmd == help ]]
         ;;
 esac
