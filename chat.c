@@ -31,6 +31,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/buf.h"
+#include "common/consumer.h"
 #include "common/diag.h"
 #include "common/display.h"
 #include "common/kafka.h"
@@ -79,16 +80,14 @@ struct pending {
 };
 
 struct chat {
-        struct kafka_status status;  /* first: the callbacks' opaque */
+        struct kafka_status status;  /* first: the producer's opaque */
         const struct options *opts;
         const char *name;
         rd_kafka_t *producer;
         rd_kafka_topic_t *rkt;
-        rd_kafka_t *consumer;
-        rd_kafka_queue_t *events;    /* the consumer's queue */
+        struct consumer in;          /* what others say */
         int wake[2];                 /* librdkafka writes here when events wait */
         struct output out;
-        struct record rec;
         struct buf value;            /* the record being sent */
         /* Our own records, not to show them twice: those delivered (a ring
          * of their positions) and those whose delivery report has not come
@@ -112,7 +111,7 @@ static void show_above(struct chat *c)
         char *typed;
 
         if (!c->live) {
-                output_flush(&c->out);
+                consumer_flush(&c->in);
                 return;
         }
         point = rl_point;
@@ -120,7 +119,7 @@ static void show_above(struct chat *c)
         rl_save_prompt();
         rl_replace_line("", 0);
         rl_redisplay();
-        output_flush(&c->out);
+        consumer_flush(&c->in); /* what others said counts as read once shown */
         rl_restore_prompt();
         rl_replace_line(typed ? typed : "", 0);
         rl_point = point;
@@ -231,66 +230,45 @@ static void on_line(char *text)
 
 /* ---- receiving ---------------------------------------------------------------- */
 
-/* Whether msg is a record of ours; c->rec holds it decoded. */
+/* Whether msg is a record of ours; c->in.rec holds it decoded. */
 static int is_own(const struct chat *c, const rd_kafka_message_t *msg)
 {
+        const struct record *rec = &c->in.rec;
+
         for (unsigned i = 0; i < OWN_MAX && i < c->own_next; i++)
                 if (c->own[i].partition == msg->partition && c->own[i].offset == msg->offset)
                         return 1;
         /* Not reported yet: the same name, time (to the nanosecond's
          * double) and text is ours. */
-        if (!c->rec.sender || c->rec.sender_len != strlen(c->name) ||
-            memcmp(c->rec.sender, c->name, c->rec.sender_len) != 0)
+        if (!rec->sender || rec->sender_len != strlen(c->name) ||
+            memcmp(rec->sender, c->name, rec->sender_len) != 0)
                 return 0;
         for (const struct pending *p = c->in_flight; p; p = p->next)
-                if (p->time == c->rec.time && p->len == c->rec.message_len &&
-                    memcmp(p->text, c->rec.message, p->len) == 0)
+                if (p->time == rec->time && p->len == rec->message_len &&
+                    memcmp(p->text, rec->message, p->len) == 0)
                         return 1;
         return 0;
 }
 
-/* Shows someone's record (into c->out; the caller puts it on screen).
- * Returns 1 if something was shown. */
+/* Shows someone's record (into c->out; the caller puts it on screen) and
+ * notes it read. Returns 1 if something was shown, 0 if not, -1 when out
+ * of memory. */
 static int show_record(struct chat *c, const rd_kafka_message_t *msg)
 {
-        enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
-        char when[PYTIME_TEXT_MAX];
+        int shown = consumer_decode(&c->in, msg) != RECORD_BAD && !is_own(c, msg);
 
-        if (st == RECORD_BAD || is_own(c, msg))
-                return 0; /* not a chat line, or ours: shown on delivery */
-        if (st == RECORD_OK)
-                memcpy(when, c->rec.when, sizeof(when));
-        else if (pytime_format(kafka_message_time(msg), when) == -1)
-                snprintf(when, sizeof(when), "?");
-
-        if (record_is_exit(c->rec.message, c->rec.message_len)) {
-                /* Someone left; we stay. */
-                output_str(&c->out, "[");
-                output_str(&c->out, when);
-                output_str(&c->out, "] ");
-                if (c->rec.sender)
-                        output_untrusted(&c->out, c->rec.sender, c->rec.sender_len);
-                else
-                        output_str(&c->out, "FRIEND");
-                output_str(&c->out, " 님이 나갔습니다.\n");
-                return 1;
-        }
-        display_line(&c->out, when, c->rec.sender, c->rec.sender_len, c->rec.message,
-                     c->rec.message_len, NULL);
-        return 1;
+        /* Ours are shown on delivery; an exit is someone leaving. */
+        if (shown)
+                display_record(&c->out, &c->in.rec, DISPLAY_CHAT);
+        return consumer_done(&c->in, msg) == -1 ? -1 : shown;
 }
 
-/* Stores msg's offset, so the group's place moves past it. */
-static void mark_read(struct chat *c, const rd_kafka_message_t *msg)
+/* A Kafka error, on screen. */
+static void show_error(struct chat *c, const rd_kafka_message_t *msg)
 {
-        rd_kafka_topic_partition_list_t *read = rd_kafka_topic_partition_list_new(1);
-
-        rd_kafka_topic_partition_list_add(read, rd_kafka_topic_name(msg->rkt),
-                                          msg->partition)->offset = msg->offset + 1;
-        if (rd_kafka_offsets_store(c->consumer, read) && c->status.verbose >= 1)
-                diag_note("cannot store the offset of %s [%d] %lld", rd_kafka_topic_name(msg->rkt),
-                          (int)msg->partition, (long long)msg->offset);
-        rd_kafka_topic_partition_list_destroy(read);
+        output_str(&c->out, "! ");
+        output_str(&c->out, rd_kafka_message_errstr(msg));
+        output_str(&c->out, "\n");
 }
 
 /* Serves what librdkafka has for us: records and delivery reports. */
@@ -298,28 +276,19 @@ static void serve_kafka(struct chat *c)
 {
         rd_kafka_message_t *msg;
         char drained[64];
-        int shown = 0;
 
         /* Empty the wake-up pipe first, so no event is slept through. */
         while (read(c->wake[0], drained, sizeof(drained)) > 0)
                 ;
         rd_kafka_poll(c->producer, 0); /* delivery reports first: see is_own() */
-        while ((msg = rd_kafka_consumer_poll(c->consumer, 0))) {
-                if (msg->err) {
-                        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
-                            c->status.verbose >= 0) {
-                                output_str(&c->out, "! ");
-                                output_str(&c->out, rd_kafka_message_errstr(msg));
-                                output_str(&c->out, "\n");
-                                shown = 1;
-                        }
-                } else {
-                        shown |= show_record(c, msg);
-                        mark_read(c, msg);
-                }
+        while ((msg = consumer_poll(&c->in, 0))) {
+                if (!msg->err)
+                        (void)show_record(c, msg); /* out of memory: shown, not stored */
+                else if (c->opts->verbose >= 0)
+                        show_error(c, msg);
                 rd_kafka_message_destroy(msg);
         }
-        if (shown)
+        if (output_batched(&c->out) || c->in.nlines)
                 show_above(c);
 }
 
@@ -337,101 +306,113 @@ static int by_time(const void *a, const void *b)
         return (x->time > y->time) - (x->time < y->time);
 }
 
+/* Where each partition starts for the catch-up: `history` records before
+ * our place (the group's commit, or the end on a first visit); marks[p]
+ * gets the place. Returns 1 if we have been here before, 0 if not, -1
+ * after saying why not. */
+static int find_places(struct chat *c, rd_kafka_topic_partition_list_t *parts, int64_t *marks)
+{
+        rd_kafka_resp_err_t err;
+        int visited = 0;
+
+        err = consumer_committed(&c->in, parts, c->opts->timeout_ms);
+        if (err) {
+                diag_error("cannot read the group's place in '%s': %s", c->opts->topic,
+                           rd_kafka_err2str(err));
+                return -1;
+        }
+        for (int p = 0; p < parts->cnt; p++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[p];
+                int64_t low, high;
+
+                if (rd_kafka_query_watermark_offsets(c->in.rk, c->opts->topic, p, &low, &high,
+                                                     c->opts->timeout_ms)) {
+                        diag_error("cannot read the end of '%s' [%d]", c->opts->topic, p);
+                        return -1;
+                }
+                visited |= tp->offset >= 0;
+                marks[p]   = tp->offset >= 0 && tp->offset < high ? tp->offset : high;
+                tp->offset = marks[p] - c->opts->history > low ? marks[p] - c->opts->history : low;
+        }
+        return visited;
+}
+
+/* Keeps msg in the list, with its time. Returns 0, or -1 when out of
+ * memory (msg is destroyed then). */
+static int keep(struct chat *c, struct seen **list, size_t *n, rd_kafka_message_t *msg)
+{
+        struct seen *grown = realloc(*list, (*n + 1) * sizeof(**list));
+
+        if (!grown) {
+                rd_kafka_message_destroy(msg);
+                return -1;
+        }
+        *list = grown;
+        (void)consumer_decode(&c->in, msg);
+        (*list)[*n].msg  = msg;
+        (*list)[*n].time = c->in.rec.time;
+        (*n)++;
+        return 0;
+}
+
 /*
- * Reads each partition from `history` lines before our committed place (or
- * before its end, on a first visit) up to its end as it is now, then shows
- * the old lines, a separator, and the new ones, each in time order; then
- * assigns the partitions from their ends for the live part.
+ * Reads each partition from `history` records before our place up to its
+ * end (end-of-partition events: a topic that ends in a transaction marker
+ * ends too), then shows the old lines, a separator, and the new ones, each
+ * in time order; the reading goes on from there, live.
  */
 static int catch_up(struct chat *c, int partitions)
 {
         rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(partitions);
         struct seen *old = NULL, *fresh = NULL;
         size_t nold = 0, nfresh = 0, skipped = 0;
-        int64_t *ends = calloc((size_t)partitions, sizeof(*ends));
         int64_t *marks = calloc((size_t)partitions, sizeof(*marks));
-        int left = 0, visited = 0, status = -1;
-        rd_kafka_resp_err_t err;
+        int visited, status = -1;
         long long deadline;
         char line[128];
 
-        if (!ends || !marks)
-                goto out;
         for (int p = 0; p < partitions; p++)
                 rd_kafka_topic_partition_list_add(parts, c->opts->topic, p);
-        /* On a fresh broker the group coordinator may take a moment to
-         * appear (its offsets topic is being made): ask again until the
-         * timeout. */
-        deadline = kafka_now_ms() + c->opts->timeout_ms;
-        while ((err = rd_kafka_committed(c->consumer, parts, 1000 /* ms */)) &&
-               !stop_signal && kafka_now_ms() < deadline)
-                ;
-        if (err) {
-                diag_error("cannot read the group's place in '%s': %s", c->opts->topic,
-                           rd_kafka_err2str(err));
-                goto out;
-        }
-        for (int p = 0; p < partitions; p++) {
-                rd_kafka_topic_partition_t *tp = &parts->elems[p];
-                int64_t low, high, mark;
-
-                if (rd_kafka_query_watermark_offsets(c->consumer, c->opts->topic, p, &low,
-                                                     &high, c->opts->timeout_ms)) {
-                        diag_error("cannot read the end of '%s' [%d]", c->opts->topic, p);
-                        goto out;
-                }
-                visited |= tp->offset >= 0;
-                mark       = tp->offset >= 0 && tp->offset < high ? tp->offset : high;
-                marks[p]   = tp->offset >= 0 ? mark : high;
-                ends[p]    = high;
-                tp->offset = mark - c->opts->history > low ? mark - c->opts->history : low;
-                left += tp->offset < high;
-        }
-        if (rd_kafka_assign(c->consumer, parts))
+        if (!marks || (visited = find_places(c, parts, marks)) == -1 ||
+            consumer_assign(&c->in, parts) == -1)
                 goto out;
 
         deadline = kafka_now_ms() + c->opts->timeout_ms;
-        while (left > 0 && !stop_signal && kafka_now_ms() < deadline) {
-                rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->consumer, TICK_MS);
-                struct seen **list, *grown;
-                size_t *n;
+        while (!consumer_at_end(&c->in) && !stop_signal && !c->in.status.fatal &&
+               kafka_now_ms() < deadline) {
+                rd_kafka_message_t *msg = consumer_poll(&c->in, TICK_MS);
 
                 if (!msg)
                         continue;
-                if (msg->err || msg->offset >= ends[msg->partition]) {
+                if (msg->err) {
                         rd_kafka_message_destroy(msg);
                         continue;
                 }
-                if (msg->offset + 1 >= ends[msg->partition])
-                        left--;
-                list = msg->offset < marks[msg->partition] ? &old : &fresh;
-                n    = list == &old ? &nold : &nfresh;
-                if (list == &fresh && nfresh == UNREAD_MAX) {
+                if (msg->offset < marks[msg->partition]) {
+                        if (keep(c, &old, &nold, msg) == -1)
+                                goto out;
+                        continue;
+                }
+                if (nfresh == UNREAD_MAX) {
                         /* Keep the latest: drop the oldest unread. */
                         rd_kafka_message_destroy(fresh[0].msg);
                         memmove(fresh, fresh + 1, (UNREAD_MAX - 1) * sizeof(*fresh));
                         nfresh--;
                         skipped++;
                 }
-                grown = realloc(*list, (*n + 1) * sizeof(**list));
-                if (!grown) {
-                        rd_kafka_message_destroy(msg);
+                if (keep(c, &fresh, &nfresh, msg) == -1)
                         goto out;
-                }
-                *list = grown;
-                (*list)[*n].msg  = msg;
-                (*list)[*n].time = record_decode(&c->rec, msg->payload, msg->len) == RECORD_OK
-                                           ? c->rec.time
-                                           : kafka_message_time(msg);
-                (*n)++;
         }
 
         if (nold) /* qsort() wants an array, even for no elements */
                 qsort(old, nold, sizeof(*old), by_time);
         if (nfresh)
                 qsort(fresh, nfresh, sizeof(*fresh), by_time);
+        /* What was shown before stays read as it was: only the new lines
+         * move our place. */
         for (size_t i = 0; i < nold; i++)
-                show_record(c, old[i].msg);
+                if (consumer_decode(&c->in, old[i].msg) != RECORD_BAD)
+                        display_record(&c->out, &c->in.rec, DISPLAY_CHAT);
         if (visited)
                 snprintf(line, sizeof(line), "──── 지난 방문 이후 새 메시지 %zu개 ────\n",
                          nfresh + skipped);
@@ -443,17 +424,10 @@ static int catch_up(struct chat *c, int partitions)
                 output_str(&c->out, line);
         }
         for (size_t i = 0; i < nfresh; i++)
-                show_record(c, fresh[i].msg);
-        output_flush(&c->out);
-
-        /* From here on: live, from each end, our place moving as we show. */
-        for (int p = 0; p < partitions; p++)
-                parts->elems[p].offset = ends[p];
-        if (rd_kafka_assign(c->consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-            rd_kafka_offsets_store(c->consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                kafka_commit(c->consumer, NULL /* what is stored */, c->opts->timeout_ms);
-                status = 0;
-        }
+                if (show_record(c, fresh[i].msg) == -1)
+                        goto out;
+        consumer_flush(&c->in);
+        status = 0;
 out:
         for (size_t i = 0; i < nold; i++)
                 rd_kafka_message_destroy(old[i].msg);
@@ -461,7 +435,6 @@ out:
                 rd_kafka_message_destroy(fresh[i].msg);
         free(old);
         free(fresh);
-        free(ends);
         free(marks);
         rd_kafka_topic_partition_list_destroy(parts);
         return status;
@@ -481,30 +454,10 @@ static const char *login_name(void)
         return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "anonymous";
 }
 
-static rd_kafka_t *new_client(rd_kafka_type_t type, const struct options *opts,
-                              const struct kafka_property *defaults, struct chat *c)
-{
-        rd_kafka_conf_t *conf = kafka_conf_new(opts, defaults, &c->status);
-        char errstr[512];
-        rd_kafka_t *rk;
-
-        if (!conf)
-                return NULL;
-        if (type == RD_KAFKA_PRODUCER)
-                rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
-        rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
-        if (!rk) {
-                diag_error("cannot create a Kafka client: %s", errstr);
-                rd_kafka_conf_destroy(conf);
-        }
-        return rk;
-}
-
 /* Waits for input or for Kafka, then serves what came. */
 static void run(struct chat *c)
 {
-        while (!c->leaving && !stop_signal && !c->status.fatal) {
+        while (!c->leaving && !stop_signal && !c->status.fatal && !c->in.status.fatal) {
                 struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {c->wake[0], POLLIN, 0}};
 
                 if (poll(fds, 2, TICK_MS) == -1 && errno != EINTR)
@@ -515,92 +468,101 @@ static void run(struct chat *c)
         }
 }
 
+/* librdkafka wakes our poll() through the pipe when either client has
+ * something for us. Returns 0, or -1 with errno set. */
+static int wake_on_events(struct chat *c)
+{
+        rd_kafka_queue_t *main_queue;
+
+        if (pipe(c->wake) == -1 || fcntl(c->wake[0], F_SETFL, O_NONBLOCK) == -1)
+                return -1;
+        main_queue = rd_kafka_queue_get_main(c->producer);
+        rd_kafka_queue_io_event_enable(c->in.queue, c->wake[1], "!", 1);
+        rd_kafka_queue_io_event_enable(main_queue, c->wake[1], "!", 1);
+        rd_kafka_queue_destroy(main_queue);
+        return 0;
+}
+
+/* The chat itself, from the first prompt until you leave; then what is
+ * on its way is delivered (or reported as not delivered). */
+static void talk(struct chat *c)
+{
+        /* readline draws the prompt; our handler takes the lines. Our own
+         * signal handlers stay: SIGINT ends the loop, and removing the
+         * handler gives the terminal back. */
+        rl_catch_signals  = 0;
+        line_handler_chat = c;
+        rl_callback_handler_install(PROMPT, on_line);
+        c->live = 1;
+        run(c);
+        if (c->live) { /* a signal or an error, not the user, ended it */
+                c->live = 0;
+                rl_callback_handler_remove();
+                output_str(&c->out, "\n");
+        }
+        consumer_flush(&c->in);
+        kafka_drain(c->producer, c->opts->timeout_ms, c->opts->verbose >= 0);
+        consumer_flush(&c->in);
+}
+
 int main(int argc, char **argv)
 {
         struct options opts;
         struct chat c;
-        char group[512], timeout[32];
-        int partitions, status = EXIT_FAILURE_RUN;
+        char group[512];
+        int partitions, status;
+        rd_kafka_resp_err_t err;
 
         memset(&c, 0, sizeof(c));
-        c.rec     = (struct record)RECORD_INIT;
         c.wake[0] = c.wake[1] = -1;
-        setlocale(LC_ALL, ""); /* readline edits UTF-8 text as characters */
-
         status = options_parse(&opts, &chat_program, argc, argv);
         if (status != OPTIONS_RUN)
                 return status;
-        status = EXIT_FAILURE_RUN;
         if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
                 diag_error("needs a terminal; from scripts use producer_chat and consumer_chat");
                 options_free(&opts);
                 return EXIT_USAGE;
         }
+        /* readline edits UTF-8 text as characters; numbers stay in the C
+         * locale (LC_NUMERIC), as --timeout was read. */
+        setlocale(LC_CTYPE, "");
         c.opts           = &opts;
         c.name           = opts.name ? opts.name : login_name();
         c.status.verbose = opts.verbose;
         snprintf(group, sizeof(group), "kafka-chat-%s", c.name);
-        snprintf(timeout, sizeof(timeout), "%d", opts.timeout_ms);
         output_init(&c.out, STDOUT_FILENO, ESCAPE_ALWAYS, NULL);
 
         {
                 const struct kafka_property producer_defaults[] = {
-                        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
                         {"client.id", "chat"},
-                        {"enable.idempotence", "true"},
-                        {"linger.ms", "0"},
-                        {"message.timeout.ms", timeout},
-                        {"log.connection.close", "false"},
                         {NULL, NULL},
                 };
                 const struct kafka_property consumer_defaults[] = {
-                        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
                         {"client.id", "chat"},
                         /* Your place: one group per name. */
                         {"group.id", group},
-                        {"enable.auto.commit", "true"},
-                        {"enable.auto.offset.store", "false"},
-                        {"allow.auto.create.topics", "true"},
-                        {"log.connection.close", "false"},
-                        /* Bounds how long leaving waits for a broker that is away. */
-                        {"session.timeout.ms", "10000"},
                         {NULL, NULL},
                 };
 
-                c.producer = new_client(RD_KAFKA_PRODUCER, &opts, producer_defaults, &c);
-                c.consumer = c.producer ? new_client(RD_KAFKA_CONSUMER, &opts,
-                                                     consumer_defaults, &c)
-                                        : NULL;
-        }
-        if (!c.producer || !c.consumer) {
                 status = EXIT_USAGE;
-                goto out;
+                c.producer = kafka_producer_new(&opts, producer_defaults, &c.status,
+                                                on_delivery, &c.rkt);
+                if (!c.producer || consumer_open(&c.in, &opts, consumer_defaults, &c.out) == -1)
+                        goto out;
         }
-        c.rkt = rd_kafka_topic_new(c.producer, opts.topic, NULL);
-        if (signals_install() == -1 || pipe(c.wake) == -1 || !c.rkt) {
+        c.in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
+        status    = EXIT_FAILURE_RUN;
+        if (signals_install() == -1) {
                 diag_error("cannot set up: %m");
                 goto out;
         }
-
         if (kafka_wait_ready(c.producer, &c.status, opts.topic, opts.timeout_ms,
                              &partitions) == -1 ||
-            kafka_wait_ready(c.consumer, &c.status, opts.topic, opts.timeout_ms,
-                             &partitions) == -1) {
+            consumer_wait_ready(&c.in, opts.timeout_ms, &partitions) == -1) {
                 status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
                 goto out;
         }
-
-        /* librdkafka wakes our poll() through the pipe. */
-        rd_kafka_poll_set_consumer(c.consumer);
-        c.events = rd_kafka_queue_get_consumer(c.consumer);
-        {
-                rd_kafka_queue_t *main_queue = rd_kafka_queue_get_main(c.producer);
-
-                rd_kafka_queue_io_event_enable(c.events, c.wake[1], "!", 1);
-                rd_kafka_queue_io_event_enable(main_queue, c.wake[1], "!", 1);
-                rd_kafka_queue_destroy(main_queue);
-        }
-        if (fcntl(c.wake[0], F_SETFL, O_NONBLOCK) == -1) {
+        if (wake_on_events(&c) == -1) {
                 diag_error("cannot set up: %m");
                 goto out;
         }
@@ -611,38 +573,19 @@ int main(int argc, char **argv)
         output_flush(&c.out);
         if (catch_up(&c, partitions) == -1)
                 goto out;
+        talk(&c);
 
-        /* readline draws the prompt; our handler takes the lines. Our own
-         * signal handlers stay: SIGINT ends the loop, and removing the
-         * handler gives the terminal back. */
-        rl_catch_signals  = 0;
-        line_handler_chat = &c;
-        rl_callback_handler_install(PROMPT, on_line);
-        c.live = 1;
-        run(&c);
-        if (c.live) { /* a signal or an error, not the user, ended it */
-                c.live = 0;
-                rl_callback_handler_remove();
-                output_str(&c.out, "\n");
-        }
-        output_flush(&c.out);
-
-        /* Deliver what is on its way (marks included), for at most the
-         * timeout. */
-        for (long long end = kafka_now_ms() + opts.timeout_ms;
-             rd_kafka_outq_len(c.producer) > 0 && kafka_now_ms() < end;)
-                rd_kafka_poll(c.producer, TICK_MS);
-        output_flush(&c.out);
-        (void)kafka_commit(c.consumer, NULL /* what is stored */, opts.timeout_ms);
-        status = c.status.fatal || c.failed ? EXIT_FAILURE_RUN : EXIT_OK;
+        if (c.in.status.fatal)
+                diag_error("kafka: %s", c.in.status.reason);
+        status = c.status.fatal || c.in.status.fatal || c.failed ? EXIT_FAILURE_RUN : EXIT_OK;
+        /* Your place: what was shown, for the next visit. */
+        err = consumer_close(&c.in, opts.timeout_ms);
+        if (err && opts.verbose >= 0)
+                diag_warn("cannot keep your place in '%s': %s", opts.topic,
+                          rd_kafka_err2str(err));
 
 out:
-        if (c.events)
-                rd_kafka_queue_destroy(c.events);
-        if (c.consumer) {
-                (void)rd_kafka_consumer_close(c.consumer); /* leaving anyway */
-                rd_kafka_destroy(c.consumer);
-        }
+        consumer_free(&c.in);
         if (c.rkt)
                 rd_kafka_topic_destroy(c.rkt);
         if (c.producer)
@@ -650,7 +593,6 @@ out:
         for (int i = 0; i < 2; i++)
                 if (c.wake[i] != -1)
                         close(c.wake[i]);
-        record_free(&c.rec);
         buf_free(&c.value);
         output_free(&c.out);
         options_free(&opts);

@@ -140,25 +140,6 @@ static int wait_delivered(struct producer *p)
         return 0;
 }
 
-/* At the end: delivers what is queued, for at most timeout_ms; a second
- * Ctrl-C gives up at once. What is left is purged, which reports it as
- * failed through on_delivery. */
-static void drain(struct producer *p, int timeout_ms)
-{
-        long long deadline = kafka_now_ms() + timeout_ms;
-
-        if (stop_signal && rd_kafka_outq_len(p->rk) > 0 && p->status.verbose >= 0)
-                diag_note("delivering %d queued line(s); Ctrl-C again to give up",
-                          rd_kafka_outq_len(p->rk));
-        stop_signal = 0;
-        while (rd_kafka_outq_len(p->rk) > 0 && !stop_signal && kafka_now_ms() < deadline)
-                rd_kafka_flush(p->rk, WAIT_SLICE_MS);
-
-        if (rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-                diag_warn("cannot purge the queue: what is left counts as undelivered");
-        rd_kafka_poll(p->rk, 0);
-}
-
 static void prompt(struct producer *p)
 {
         if (!p->interactive)
@@ -220,8 +201,7 @@ int main(int argc, char **argv)
         struct options opts;
         struct producer p;
         struct linereader lr;
-        rd_kafka_conf_t *conf = NULL;
-        char errstr[512], timeout[32], max_bytes[32];
+        char max_bytes[32];
         size_t max_bytes_len = sizeof(max_bytes);
         unsigned long lines, lost;
         int partitions;
@@ -239,35 +219,25 @@ int main(int argc, char **argv)
         p.partition      = opts.partition;
         p.sender         = opts.name;
 
-        snprintf(timeout, sizeof(timeout), "%d", opts.timeout_ms);
         {
                 const struct kafka_property defaults[] = {
-                        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
                         {"client.id", "producer_chat"},
-                        /* Ordered, exactly-once delivery across retries. */
-                        {"enable.idempotence", "true"},
                         /* A person waits for each line; a pipe wants batches. */
                         {"linger.ms", p.interactive ? "0" : "5"},
-                        /* Bounded memory: a full queue makes us wait. */
-                        {"queue.buffering.max.kbytes", "16384"},
-                        {"message.timeout.ms", timeout},
-                        /* Brokers close idle connections; that is no news. */
-                        {"log.connection.close", "false"},
                         {NULL, NULL},
                 };
 
-                conf = kafka_conf_new(&opts, defaults, &p.status);
+                p.rk = kafka_producer_new(&opts, defaults, &p.status, on_delivery, &p.rkt);
         }
-        if (!conf) {
+        if (!p.rk) {
                 status = EXIT_USAGE;
                 goto out;
         }
-        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-        if (rd_kafka_conf_get(conf, "message.max.bytes", max_bytes,
+        if (rd_kafka_conf_get(rd_kafka_conf(p.rk), "message.max.bytes", max_bytes,
                               &max_bytes_len) != RD_KAFKA_CONF_OK)
                 snprintf(max_bytes, sizeof(max_bytes), "1000000");
-
         p.max_bytes = (size_t)strtoul(max_bytes, NULL, 10);
+
         output_init(&p.out, STDOUT_FILENO, ESCAPE_NEVER, NULL);
         /* CPython's input() writes its prompt to stderr when both stdin and
          * stdout are terminals, else to stdout. */
@@ -276,21 +246,6 @@ int main(int argc, char **argv)
         if (signals_install() == -1 ||
             linereader_init(&lr, STDIN_FILENO, p.max_bytes) == -1) {
                 diag_error("cannot set up: %m");
-                goto out;
-        }
-
-        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
-        p.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-        if (!p.rk) {
-                diag_error("cannot create the producer: %s", errstr);
-                goto out;
-        }
-        conf = NULL; /* now owned by p.rk */
-
-        p.rkt = rd_kafka_topic_new(p.rk, opts.topic, NULL);
-        if (!p.rkt) {
-                diag_error("topic '%s': %s", opts.topic,
-                           rd_kafka_err2str(rd_kafka_last_error()));
                 goto out;
         }
 
@@ -315,7 +270,7 @@ int main(int argc, char **argv)
         }
 
         lines = chat(&p, &lr);
-        drain(&p, opts.timeout_ms);
+        kafka_drain(p.rk, opts.timeout_ms, stop_signal && opts.verbose >= 0);
 
         lost = p.status.failed + p.not_sent;
         if (lost > 0)
@@ -328,8 +283,6 @@ out:
                 rd_kafka_topic_destroy(p.rkt);
         if (p.rk)
                 rd_kafka_destroy(p.rk);
-        if (conf)
-                rd_kafka_conf_destroy(conf);
         linereader_free(&lr);
         buf_free(&p.value);
         output_free(&p.out);

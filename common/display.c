@@ -1,16 +1,29 @@
 #include "display.h"
 
-void display_line(struct output *out, const char *when, const char *sender,
-                  size_t sender_len, const char *message, size_t message_len,
-                  const char *suffix)
+/* "[when]": every line starts with the record's time. */
+static void put_time(struct output *out, const char *text)
 {
         output_str(out, "[");
-        output_str(out, when);
-        output_str(out, "][");
-        if (sender)
-                output_untrusted(out, sender, sender_len);
+        output_str(out, text);
+        output_str(out, "]");
+}
+
+/* The sender's name, or the seed's FRIEND for a record without one. */
+static void put_sender(struct output *out, const char *name, size_t len)
+{
+        if (name)
+                output_untrusted(out, name, len);
         else
                 output_str(out, "FRIEND");
+}
+
+void display_line(struct output *out, const char *when, const char *name,
+                  size_t name_len, const char *message, size_t message_len,
+                  const char *suffix)
+{
+        put_time(out, when);
+        output_str(out, "[");
+        put_sender(out, name, name_len);
         output_str(out, "] ");
         output_untrusted(out, message, message_len);
         if (suffix)
@@ -18,11 +31,20 @@ void display_line(struct output *out, const char *when, const char *sender,
         output_str(out, "\n");
 }
 
-void display_exit(struct output *out, const char *when)
+void display_record(struct output *out, const struct record *rec, enum display_style style)
 {
-        output_str(out, "[");
-        output_str(out, when);
-        output_str(out, "] 발신자가 프로그램을 종료하였습니다.\n[");
-        output_str(out, when);
-        output_str(out, "] 수신 프로그램을 종료합니다.\n");
+        if (!record_is_exit(rec->message, rec->message_len)) {
+                display_line(out, rec->when, rec->sender, rec->sender_len, rec->message,
+                             rec->message_len, NULL);
+        } else if (style == DISPLAY_SEED) {
+                put_time(out, rec->when);
+                output_str(out, " 발신자가 프로그램을 종료하였습니다.\n");
+                put_time(out, rec->when);
+                output_str(out, " 수신 프로그램을 종료합니다.\n");
+        } else {
+                put_time(out, rec->when);
+                output_str(out, " ");
+                put_sender(out, rec->sender, rec->sender_len);
+                output_str(out, " 님이 나갔습니다.\n");
+        }
 }

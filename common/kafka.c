@@ -197,19 +197,65 @@ static const char *config_path(const struct options *opts, char *buf, size_t siz
         return access(buf, F_OK) == 0 ? buf : NULL;
 }
 
+/* Settings of the classic consumer group protocol that librdkafka refuses
+ * with the new one (KIP-848, group.protocol=consumer), where the broker
+ * decides them: a default of ours is left out then. */
+static int classic_only(const char *key)
+{
+        return !strcmp(key, "session.timeout.ms") || !strcmp(key, "heartbeat.interval.ms") ||
+               !strcmp(key, "partition.assignment.strategy");
+}
+
+/* Whether the user's settings (the config file, then -X) ask for the new
+ * consumer group protocol. A quick look ahead: load_file() judges the file. */
+static int wants_consumer_protocol(const struct options *opts, const char *path)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        int consumer = 0;
+        FILE *fp = path ? fopen(path, "r") : NULL;
+
+        while (fp && getline(&line, &cap, fp) != -1) {
+                char *key = trim(line), *eq = strchr(key, '=');
+
+                if (!eq || *key == '#')
+                        continue;
+                *eq = '\0';
+                if (!strcmp(trim(key), "group.protocol"))
+                        consumer = !strcmp(trim(eq + 1), "consumer");
+        }
+        free(line);
+        if (fp)
+                fclose(fp);
+        for (size_t i = 0; i < opts->nproperties; i++)
+                if (!strncmp(opts->properties[i], "group.protocol=", 15))
+                        consumer = !strcmp(opts->properties[i] + 15, "consumer");
+        return consumer;
+}
+
+/* Applies a list of defaults (ended by a NULL key). */
+static int set_defaults(rd_kafka_conf_t *conf, const struct kafka_property *defaults,
+                        int consumer_protocol)
+{
+        for (; defaults->key; defaults++)
+                if (!(consumer_protocol && classic_only(defaults->key)) &&
+                    set(conf, defaults->key, defaults->value, "default") == -1)
+                        return -1;
+        return 0;
+}
+
 rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
-                                const struct kafka_property *defaults,
+                                const struct kafka_property *const *defaults,
                                 struct kafka_status *status)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char default_path[4096];
-        const char *path;
+        const char *path = config_path(opts, default_path, sizeof(default_path));
+        int consumer_protocol = wants_consumer_protocol(opts, path);
 
-        for (; defaults && defaults->key; defaults++)
-                if (set(conf, defaults->key, defaults->value, "default") == -1)
+        for (; *defaults; defaults++)
+                if (set_defaults(conf, *defaults, consumer_protocol) == -1)
                         goto error;
-
-        path = config_path(opts, default_path, sizeof(default_path));
         if (path && load_file(conf, path, opts->verbose) == -1)
                 goto error;
 
@@ -247,6 +293,16 @@ error:
         options_hint();
         rd_kafka_conf_destroy(conf);
         return NULL;
+}
+
+size_t kafka_conf_number(rd_kafka_t *rk, const char *key)
+{
+        char value[32];
+        size_t size = sizeof(value);
+
+        if (rd_kafka_conf_get(rd_kafka_conf(rk), key, value, &size) != RD_KAFKA_CONF_OK)
+                return 0;
+        return (size_t)strtoull(value, NULL, 10);
 }
 
 const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size)
@@ -385,7 +441,9 @@ rd_kafka_resp_err_t kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
         while (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, (void *)value, len,
                                 NULL, 0, opaque) == -1) {
                 err = rd_kafka_last_error();
-                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                /* Asked to stop while waiting for room: this one was not
+                 * sent (what is queued still will be). */
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stop_signal)
                         return err;
                 rd_kafka_poll(rk, 100 /* ms, then try again */);
         }
@@ -410,4 +468,80 @@ rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk,
         }
         rd_kafka_queue_destroy(answer);
         return err;
+}
+
+void kafka_drain(rd_kafka_t *rk, int timeout_ms, int tell)
+{
+        long long deadline = kafka_now_ms() + timeout_ms;
+
+        if (tell && rd_kafka_outq_len(rk) > 0)
+                diag_note("delivering %d line(s) still on their way; Ctrl-C gives up",
+                          rd_kafka_outq_len(rk));
+        stop_signal = 0;
+        while (rd_kafka_outq_len(rk) > 0 && !stop_signal && kafka_now_ms() < deadline)
+                rd_kafka_flush(rk, 100 /* ms, then look at the clock and the flag */);
+
+        /* What is left is reported as failed, through the delivery report
+         * callback, by the poll after the purge. */
+        if (rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                diag_warn("cannot purge the queue: what is left counts as undelivered");
+        rd_kafka_poll(rk, 0);
+}
+
+/* Both programs' producer settings; the README's table says why. */
+static const struct kafka_property producer_defaults[] = {
+        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
+        /* Ordered, exactly-once delivery across retries. */
+        {"enable.idempotence", "true"},
+        /* A person waits for each line (a pipe wants batches: the
+         * program's own defaults say so). */
+        {"linger.ms", "0"},
+        /* Bounded memory: a full queue makes us wait. */
+        {"queue.buffering.max.kbytes", "16384"},
+        /* Brokers close idle connections; that is no news. */
+        {"log.connection.close", "false"},
+        {NULL, NULL},
+};
+
+rd_kafka_t *kafka_producer_new(const struct options *opts,
+                               const struct kafka_property *defaults,
+                               struct kafka_status *status,
+                               void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *,
+                                                   void *),
+                               rd_kafka_topic_t **rkt)
+{
+        char errstr[512], timeout[32];
+        /* A line that cannot be delivered is reported within --timeout, not
+         * after librdkafka's 5 minutes. */
+        const struct kafka_property timeout_default[] = {
+                {"message.timeout.ms", timeout},
+                {NULL, NULL},
+        };
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk;
+
+        *rkt = NULL;
+        snprintf(timeout, sizeof(timeout), "%d", opts->timeout_ms);
+        conf = kafka_conf_new(opts,
+                              (const struct kafka_property *const[]){
+                                      producer_defaults, timeout_default, defaults, NULL},
+                              status);
+        if (!conf)
+                return NULL;
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                diag_error("cannot create the producer: %s", errstr);
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        *rkt = rd_kafka_topic_new(rk, opts->topic, NULL);
+        if (!*rkt) {
+                diag_error("topic '%s': %s", opts->topic,
+                           rd_kafka_err2str(rd_kafka_last_error()));
+                rd_kafka_destroy(rk);
+                return NULL;
+        }
+        return rk;
 }

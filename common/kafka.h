@@ -33,12 +33,15 @@ struct kafka_property {
         const char *value;
 };
 
-/* Builds a configuration: first the program's defaults (a list ended by
- * a NULL key), then the config file (see options.h), then -b and -g, then
- * each -X in order, so the user has the last word. Returns NULL after
- * printing what was wrong (a usage error). */
+/* Builds a configuration: first the defaults, lists of them ended by a
+ * NULL key (ours for the kind of client, then the program's), then the config
+ * file (see options.h), then -b and -g, then each -X in order, so the user
+ * has the last word. Defaults of the classic group protocol are left out
+ * where the user asks for the new one (group.protocol=consumer), which
+ * refuses them. Returns NULL after printing what was wrong (a usage
+ * error). */
 rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
-                                const struct kafka_property *defaults,
+                                const struct kafka_property *const *defaults,
                                 struct kafka_status *status);
 
 /* Milliseconds on the monotonic clock: for deadlines and timeouts. */
@@ -47,6 +50,9 @@ long long kafka_now_ms(void);
 /* A record's own Kafka timestamp in seconds, for a record without a
  * usable "time" (the current time if it has none either). */
 double kafka_message_time(const rd_kafka_message_t *msg);
+
+/* A numeric property of the client's configuration (0 if unset). */
+size_t kafka_conf_number(rd_kafka_t *rk, const char *key);
 
 /* The configured bootstrap.servers, for messages. */
 const char *kafka_bootstrap(rd_kafka_t *rk, char *buf, size_t size);
@@ -74,5 +80,21 @@ rd_kafka_resp_err_t kafka_commit(rd_kafka_t *rk,
 rd_kafka_resp_err_t kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
                                   int32_t partition, const void *value, size_t len,
                                   void *opaque);
+
+/* A producer on opts' topic (*rkt): our producer defaults, then the
+ * program's (NULL-key ended), message.timeout.ms from --timeout, then the
+ * user's (see kafka_conf_new()). Returns NULL after saying why. */
+rd_kafka_t *kafka_producer_new(const struct options *opts,
+                               const struct kafka_property *defaults,
+                               struct kafka_status *status,
+                               void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *,
+                                                   void *),
+                               rd_kafka_topic_t **rkt);
+
+/* At the end of a producer: delivers what is queued, for at most
+ * timeout_ms; a (second) stop signal gives up at once. What is left is
+ * purged and so reported as failed to the delivery report callback. With
+ * tell, a note says that we wait, and how to give up. */
+void kafka_drain(rd_kafka_t *rk, int timeout_ms, int tell);
 
 #endif

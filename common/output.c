@@ -15,7 +15,8 @@ void output_init(struct output *out, int fd, enum escape_mode mode,
                  const volatile sig_atomic_t *stop)
 {
         out->fd      = fd;
-        out->escape  = mode == ESCAPE_ALWAYS || (mode == ESCAPE_AUTO && isatty(fd));
+        out->tty     = isatty(fd);
+        out->escape  = mode == ESCAPE_ALWAYS || (mode == ESCAPE_AUTO && out->tty);
         out->pending = (struct buf)BUF_INIT;
         out->written = 0;
         out->broken  = 0;

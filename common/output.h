@@ -31,10 +31,12 @@ enum escape_mode {
 
 struct output {
         int fd;
+        int tty;        /* fd is a terminal */
         int escape;     /* escape untrusted text */
         struct buf pending; /* the batch being built or written */
         size_t written; /* bytes of pending already out */
-        int broken;     /* a write failed: error tells (EPIPE: reader gone) */
+        int broken;     /* a write failed: error tells (EPIPE: reader gone;
+                         * EIO on a terminal: it was closed) */
         int error;
         /* When set (by a signal handler), a blocked write gives up. */
         const volatile sig_atomic_t *stop;

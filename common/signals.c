@@ -16,7 +16,8 @@ int signals_install(void)
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_stop;
         sigemptyset(&sa.sa_mask);
-        if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+            sigaction(SIGHUP, &sa, NULL) == -1)
                 return -1;
 
         sa.sa_handler = SIG_IGN;

@@ -1,6 +1,8 @@
 /*
- * signals - SIGINT and SIGTERM ask the main loop to stop; SIGPIPE is
- * ignored so that a closed output shows up as EPIPE from write().
+ * signals - SIGINT, SIGTERM and SIGHUP (the terminal was closed) ask the
+ * main loop to stop, so that a program delivers or commits what it owes
+ * and leaves its group; SIGPIPE is ignored so that a closed output shows
+ * up as EPIPE from write().
  */
 #ifndef KC_SIGNALS_H
 #define KC_SIGNALS_H

@@ -7,64 +7,10 @@ import subprocess
 import time
 
 import pexpect
-import pyte
 import pytest
 
-from conftest import KAFKA_SH, REPO, binary, env, kcat_values, produce, spawn_pty
-
-ROWS, COLS = 30, 110
-
-
-class Terminal:
-    """A chat in a pseudo-terminal, and what its screen shows."""
-
-    def __init__(self, bootstrap, topic, name, *args):
-        self.screen = pyte.Screen(COLS, ROWS)
-        self.stream = pyte.ByteStream(self.screen)
-        e = env()
-        e.update(TERM="xterm", LANG="C.UTF-8")
-        self.child = spawn_pty(binary("chat"), ["-b", bootstrap, "-t", topic, "--name", name,
-                                                *args], env=e, dimensions=(ROWS, COLS))
-
-    def pump(self, seconds=0.2):
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            try:
-                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.05))
-            except pexpect.TIMEOUT:
-                pass
-            except pexpect.EOF:
-                return
-
-    def lines(self):
-        return [l.rstrip() for l in self.screen.display if l.strip()]
-
-    def wait_for(self, text, timeout=20):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            self.pump(0.1)
-            if any(text in l for l in self.lines()):
-                return
-        raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
-
-    def type(self, keys):
-        self.child.send(keys)
-        self.pump(0.2)
-
-    def input_line(self):
-        """The line the cursor is on, and the cursor's column."""
-        return self.screen.display[self.screen.cursor.y].rstrip(), self.screen.cursor.x
-
-    def leave(self, keys="/quit\r"):
-        self.child.send(keys)
-        self.child.expect(pexpect.EOF, timeout=30)
-        self.child.close()
-        return self.child.exitstatus
-
-
-def ready(term):
-    term.wait_for("YOU:")
-    return term
+from conftest import KAFKA_SH, REPO, binary, env, kcat_values, produce
+from terminal import Terminal, ready
 
 
 def test_two_chats_and_producers_talk(bootstrap, topic):

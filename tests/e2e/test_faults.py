@@ -185,7 +185,7 @@ def test_a_second_ctrl_c_gives_up_at_once(broker, topic):
     finally:
         broker.start()
     err = prod.stderr.read().decode()
-    assert "delivering 2 queued line(s); Ctrl-C again to give up" in err
+    assert "delivering 2 line(s) still on their way; Ctrl-C gives up" in err
     assert err.splitlines()[-1] == "producer_chat: error: 2 of 2 lines not delivered"
 
 

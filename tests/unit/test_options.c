@@ -15,6 +15,11 @@
 #include "../../common/kafka.h"
 #include "../../common/options.h"
 
+
+/* kafka_conf_new() takes lists of defaults. */
+#define DEFAULTS(...) ((const struct kafka_property *const[]){__VA_ARGS__, NULL})
+#define NO_DEFAULTS ((const struct kafka_property *const[]){NULL})
+
 static const struct program consumer = {"consumer_chat", "s", "d", OPT_GROUP, "e"};
 static const struct program producer = {"producer_chat", "s", "d", 0, "e"};
 
@@ -97,7 +102,7 @@ static void user_settings_override_defaults_in_order(void **state)
         (void)state;
         memset(&status, 0, sizeof(status));
         assert_int_equal(parse(&producer, &opts, 7, argv), OPTIONS_RUN);
-        conf = kafka_conf_new(&opts, defaults, &status);
+        conf = kafka_conf_new(&opts, DEFAULTS(defaults), &status);
         assert_non_null(conf);
         assert_string_equal(get(conf, "bootstrap.servers"), "from-b:1");
         assert_string_equal(get(conf, "linger.ms"), "7");
@@ -145,7 +150,7 @@ static void config_file_sits_between_defaults_and_the_command_line(void **state)
         (void)state;
         memset(&status, 0, sizeof(status));
         assert_int_equal(parse(&consumer, &opts, 7, argv), OPTIONS_RUN);
-        conf = kafka_conf_new(&opts, defaults, &status);
+        conf = kafka_conf_new(&opts, DEFAULTS(defaults), &status);
         assert_non_null(conf);
         assert_string_equal(get(conf, "linger.ms"), "9");            /* file over default */
         assert_string_equal(get(conf, "bootstrap.servers"), "file:1");
@@ -171,7 +176,7 @@ static void config_file_errors_are_refused(void **state)
                 char *argv[] = {"producer_chat", "--config", (char *)path, NULL};
 
                 assert_int_equal(parse(&producer, &opts, 3, argv), OPTIONS_RUN);
-                assert_null(kafka_conf_new(&opts, NULL, &status));
+                assert_null(kafka_conf_new(&opts, NO_DEFAULTS, &status));
                 options_free(&opts);
                 unlink(path);
         }
@@ -189,7 +194,7 @@ static void the_environment_names_the_file_when_f_does_not(void **state)
         memset(&status, 0, sizeof(status));
         assert_int_equal(setenv("KAFKA_CHAT_CONFIG", path, 1), 0);
         assert_int_equal(parse(&producer, &opts, 1, argv), OPTIONS_RUN);
-        conf = kafka_conf_new(&opts, NULL, &status);
+        conf = kafka_conf_new(&opts, NO_DEFAULTS, &status);
         assert_non_null(conf);
         assert_string_equal(get(conf, "client.id"), "from-env");
         rd_kafka_conf_destroy(conf);
@@ -198,7 +203,7 @@ static void the_environment_names_the_file_when_f_does_not(void **state)
 
         /* Named but missing: an error, not a silent default. */
         assert_int_equal(parse(&producer, &opts, 1, argv), OPTIONS_RUN);
-        assert_null(kafka_conf_new(&opts, NULL, &status));
+        assert_null(kafka_conf_new(&opts, NO_DEFAULTS, &status));
         options_free(&opts);
         unsetenv("KAFKA_CHAT_CONFIG");
 }
@@ -212,8 +217,53 @@ static void bad_property_is_refused(void **state)
         (void)state;
         memset(&status, 0, sizeof(status));
         assert_int_equal(parse(&producer, &opts, 3, argv), OPTIONS_RUN);
-        assert_null(kafka_conf_new(&opts, NULL, &status));
+        assert_null(kafka_conf_new(&opts, NO_DEFAULTS, &status));
         options_free(&opts);
+}
+
+/* The new consumer group protocol (KIP-848) refuses the classic
+ * protocol's session settings: our defaults of those are left out when
+ * the user asks for it, in a config file or with -X, and kept otherwise.
+ * A librdkafka before 2.4 has no group.protocol: asking for it is then a
+ * usage error, as for any unknown property. */
+static void classic_group_defaults_give_way_to_the_new_protocol(void **state)
+{
+        const struct kafka_property ours[] = {
+                {"session.timeout.ms", "10000"},
+                {"heartbeat.interval.ms", "2000"},
+                {"fetch.wait.max.ms", "100"},
+                {NULL, NULL},
+        };
+        const struct kafka_property program[] = {{"client.id", "consumer_chat"}, {NULL, NULL}};
+        const char *path = write_file("group.protocol = consumer\n");
+        char *with_x[] = {"consumer_chat", "-X", "group.protocol=consumer", NULL};
+        char *with_file[] = {"consumer_chat", "-F", (char *)path, NULL};
+        char *classic[] = {"consumer_chat", "-X", "group.protocol=classic", NULL};
+        char **argvs[] = {with_x, with_file, classic};
+        struct kafka_status status;
+
+        (void)state;
+        memset(&status, 0, sizeof(status));
+        for (int i = 0; i < 3; i++) {
+                struct options opts;
+                rd_kafka_conf_t *conf;
+
+                assert_int_equal(parse(&consumer, &opts, 3, argvs[i]), OPTIONS_RUN);
+                conf = kafka_conf_new(&opts, DEFAULTS(ours, program), &status);
+                if (rd_kafka_version() < 0x02040000) {
+                        assert_null(conf);
+                        options_free(&opts);
+                        continue;
+                }
+                assert_non_null(conf);
+                assert_string_equal(get(conf, "session.timeout.ms"), i < 2 ? "45000" : "10000");
+                assert_string_equal(get(conf, "heartbeat.interval.ms"), i < 2 ? "3000" : "2000");
+                assert_string_equal(get(conf, "fetch.wait.max.ms"), "100");
+                assert_string_equal(get(conf, "client.id"), "consumer_chat");
+                rd_kafka_conf_destroy(conf);
+                options_free(&opts);
+        }
+        unlink(path);
 }
 
 int main(void)
@@ -227,6 +277,7 @@ int main(void)
                 cmocka_unit_test(config_file_sits_between_defaults_and_the_command_line),
                 cmocka_unit_test(config_file_errors_are_refused),
                 cmocka_unit_test(the_environment_names_the_file_when_f_does_not),
+                cmocka_unit_test(classic_group_defaults_give_way_to_the_new_protocol),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

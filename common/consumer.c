@@ -1,0 +1,507 @@
+#include "consumer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "pytime.h"
+#include "signals.h"
+
+/* How long one wait inside a longer one lasts, in ms: how soon a stop
+ * signal or a fatal error counts. */
+#define SLICE_MS 100
+
+/* The local queue: queued.min.messages, and a cap on its kilobytes high
+ * enough that the count is what binds for chat-sized records. */
+#define QUEUE_MIN_MESSAGES "20000"
+#define QUEUE_MAX_KBYTES "32768"
+
+/* Both programs' consumer settings; the README's table says why. */
+static const struct kafka_property consumer_defaults[] = {
+        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
+        {"auto.offset.reset", "earliest"},
+        /* We store an offset once its line is written; librdkafka commits
+         * what is stored every 5 s, and as it lets a partition go. */
+        {"enable.auto.offset.store", "false"},
+        /* kafka-python asks for this: the seed creates the topic. */
+        {"allow.auto.create.topics", "true"},
+        {"log.connection.close", "false"},
+        /* A crashed consumer holds its partitions until its session times
+         * out; a restart should not wait 45 s. (Classic groups only: the
+         * broker sets these for the new protocol, see kafka_conf_new().) */
+        {"session.timeout.ms", "10000"},
+        {"heartbeat.interval.ms", "2000"},
+        /* Leaving the group waits on the broker connection behind a fetch
+         * that idles up to this long for new records: 500 ms by default, a
+         * tenth of that is still few requests. */
+        {"fetch.wait.max.ms", "100"},
+        /* Bounded memory for prefetched records. */
+        {"queued.min.messages", QUEUE_MIN_MESSAGES},
+        {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
+        /* Where a partition ends, also one that ends in a transaction
+         * marker (which is never delivered). */
+        {"enable.partition.eof", "true"},
+        {NULL, NULL},
+};
+
+/* The partition's entry, growing the table if need be; NULL when out of
+ * memory or for a partition number no topic has. */
+static struct consumer_partition *partition(struct consumer *c, int32_t p)
+{
+        if (p < 0)
+                return NULL;
+        if (p >= c->nparts) {
+                int n = p + 1 > 2 * c->nparts ? p + 1 : 2 * c->nparts;
+                struct consumer_partition *grown = realloc(c->parts, (size_t)n * sizeof(*grown));
+
+                if (!grown)
+                        return NULL;
+                for (int i = c->nparts; i < n; i++)
+                        grown[i] = (struct consumer_partition){RD_KAFKA_OFFSET_INVALID,
+                                                               RD_KAFKA_OFFSET_INVALID, 0, 0};
+                c->parts  = grown;
+                c->nparts = n;
+        }
+        return &c->parts[p];
+}
+
+/* Notes the partitions of list as ours (or no longer), fresh to be read. */
+static void mark_assigned(struct consumer *c, const rd_kafka_topic_partition_list_t *list,
+                          int assigned)
+{
+        for (int i = 0; i < list->cnt; i++) {
+                struct consumer_partition *part = partition(c, list->elems[i].partition);
+
+                if (part) {
+                        part->assigned = (unsigned char)assigned;
+                        part->at_end   = 0;
+                }
+        }
+}
+
+/* With ends_at_start, notes where each partition of list ends now. */
+static void note_ends(struct consumer *c, const rd_kafka_topic_partition_list_t *list)
+{
+        for (int i = 0; i < list->cnt && c->ends_at_start; i++) {
+                const rd_kafka_topic_partition_t *tp = &list->elems[i];
+                struct consumer_partition *part = partition(c, tp->partition);
+                int64_t low, high;
+
+                if (!part)
+                        continue;
+                if (rd_kafka_query_watermark_offsets(c->rk, tp->topic, tp->partition, &low,
+                                                     &high, 10000 /* ms at most */) != 0)
+                        high = RD_KAFKA_OFFSET_INVALID; /* unknown: wait for the event */
+                part->end = high;
+                /* Nothing to read: at its end already. */
+                part->at_end = high >= 0 && high <= low;
+        }
+}
+
+/* Where each partition the group hands us starts. Committed offsets lag
+ * behind what we showed (the group may take a partition away and give it
+ * back, or its coordinator may restart), so where we showed more than the
+ * group's commit we go on from our own position; a partition we never
+ * read starts where the program says, by default at the group's commit. */
+static void choose_starts(struct consumer *c, rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_topic_partition_list_t *committed = NULL;
+
+        for (int i = 0; i < parts->cnt; i++) {
+                const struct consumer_partition *part = partition(c, parts->elems[i].partition);
+
+                if (part && part->written >= 0) {
+                        /* Asked only when it matters: a first assignment
+                         * costs no round trip. */
+                        committed = rd_kafka_topic_partition_list_copy(parts);
+                        if (rd_kafka_committed(c->rk, committed, 5000 /* ms at most */))
+                                for (int j = 0; j < committed->cnt; j++)
+                                        committed->elems[j].offset = RD_KAFKA_OFFSET_INVALID;
+                        break;
+                }
+        }
+        for (int i = 0; i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[i];
+                struct consumer_partition *part = partition(c, tp->partition);
+
+                if (part && part->written >= 0) {
+                        if (committed->elems[i].offset < part->written)
+                                tp->offset = part->written;
+                        else /* another member went further: ours is stale */
+                                part->written = RD_KAFKA_OFFSET_INVALID;
+                } else if (c->start_at) {
+                        c->start_at(c->start_ctx, c->rk, tp);
+                }
+        }
+        if (committed)
+                rd_kafka_topic_partition_list_destroy(committed);
+}
+
+/* Forgets the records fetched but not shown of partitions going away. */
+static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *parts, int lost)
+{
+        /* What was shown of them is stored while they are ours; librdkafka
+         * commits it as it lets them go. Not for partitions lost: another
+         * member reads them already, and our commit would move it back. */
+        if (!lost && c->nlines)
+                consumer_flush(c);
+        mark_assigned(c, parts, 0);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        struct consumer *c = opaque;
+        int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        rd_kafka_error_t *error = NULL;
+        rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
+        int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+
+        if (c->status.verbose >= 1)
+                diag_note("group %s %d partition(s)%s", assign ? "assigned" : "revoked",
+                          parts->cnt, !assign && rd_kafka_assignment_lost(rk) ? " (lost)" : "");
+        if (assign) {
+                choose_starts(c, parts);
+                note_ends(c, parts);
+                mark_assigned(c, parts, 1);
+                c->assignments++;
+                if (cooperative)
+                        error = rd_kafka_incremental_assign(rk, parts);
+                else
+                        result = rd_kafka_assign(rk, parts);
+        } else {
+                let_go(c, parts, rd_kafka_assignment_lost(rk));
+                if (cooperative)
+                        error = rd_kafka_incremental_unassign(rk, parts);
+                else
+                        result = rd_kafka_assign(rk, NULL);
+        }
+        if (error) {
+                diag_warn("cannot %s partitions: %s", assign ? "take" : "give up",
+                          rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        } else if (result) {
+                diag_warn("cannot %s partitions: %s", assign ? "take" : "give up",
+                          rd_kafka_err2str(result));
+        }
+}
+
+int consumer_open(struct consumer *c, const struct options *opts,
+                  const struct kafka_property *defaults, struct output *out)
+{
+        /* Reading history (-o, --since) leaves the group's position alone. */
+        const struct kafka_property commit_default[] = {
+                {"enable.auto.commit", opts->commit ? "true" : "false"},
+                {NULL, NULL},
+        };
+        rd_kafka_conf_t *conf;
+        char errstr[512];
+
+        memset(c, 0, sizeof(*c));
+        c->rec            = (struct record)RECORD_INIT;
+        c->status.verbose = opts->verbose;
+        c->topic          = opts->topic;
+        c->out            = out;
+        c->commit         = opts->commit;
+        c->warn           = opts->verbose >= 0;
+
+        conf = kafka_conf_new(opts,
+                              (const struct kafka_property *const[]){consumer_defaults,
+                                                                     commit_default, defaults,
+                                                                     NULL},
+                              &c->status);
+        if (!conf)
+                return -1;
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
+        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!c->rk) {
+                diag_error("cannot create the consumer: %s", errstr);
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        return 0;
+}
+
+int consumer_wait_ready(struct consumer *c, int timeout_ms, int *partitions)
+{
+        if (kafka_wait_ready(c->rk, &c->status, c->topic, timeout_ms, partitions) == -1)
+                return -1;
+        /* From here on every event comes through the consumer queue. */
+        rd_kafka_poll_set_consumer(c->rk);
+        c->queue = rd_kafka_queue_get_consumer(c->rk);
+        return 0;
+}
+
+int consumer_subscribe(struct consumer *c)
+{
+        rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_resp_err_t err;
+
+        rd_kafka_topic_partition_list_add(topics, c->topic, RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(c->rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (err) {
+                diag_error("cannot subscribe to '%s': %s", c->topic, rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
+}
+
+int consumer_assign(struct consumer *c, const rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_resp_err_t err = rd_kafka_assign(c->rk, parts);
+
+        if (err) {
+                diag_error("cannot read '%s': %s", c->topic, rd_kafka_err2str(err));
+                return -1;
+        }
+        mark_assigned(c, parts, 1);
+        note_ends(c, parts);
+        return 0;
+}
+
+/* Errors of an offset query that pass once the group's coordinator is
+ * up: it is being elected, loading, or moving. */
+static int coordinator_on_its_way(rd_kafka_resp_err_t err)
+{
+        return err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+               err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+               err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+               err == RD_KAFKA_RESP_ERR__WAIT_COORD ||
+               err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+               err == RD_KAFKA_RESP_ERR__TRANSPORT;
+}
+
+rd_kafka_resp_err_t consumer_committed(struct consumer *c,
+                                       rd_kafka_topic_partition_list_t *parts,
+                                       int timeout_ms)
+{
+        long long deadline = kafka_now_ms() + timeout_ms;
+        int pause_ms = 50;
+        rd_kafka_resp_err_t err;
+
+        for (;;) {
+                long long left = deadline - kafka_now_ms();
+
+                err = rd_kafka_committed(c->rk, parts, (int)(left < 1000 ? left > 0 ? left : 1 : 1000));
+                if (!err || !coordinator_on_its_way(err) || stop_signal ||
+                    kafka_now_ms() + pause_ms >= deadline)
+                        return err;
+                rd_kafka_poll(c->rk, pause_ms); /* a pause that serves callbacks */
+                pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
+        }
+}
+
+rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms)
+{
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, timeout_ms);
+        struct consumer_partition *part;
+
+        if (!msg)
+                return NULL;
+        if (!msg->err) {
+                if (c->ends_at_start && (part = partition(c, msg->partition)) &&
+                    part->end >= 0 && msg->offset + 1 >= part->end)
+                        part->at_end = 1;
+                return msg;
+        }
+        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if ((part = partition(c, msg->partition)))
+                        part->at_end = 1;
+        } else if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
+                /* No point in going on: the reason is the fatal error's. */
+                c->status.fatal = 1;
+                c->status.error = rd_kafka_fatal_error(c->rk, c->status.reason,
+                                                       sizeof(c->status.reason));
+                if (!c->status.error)
+                        snprintf(c->status.reason, sizeof(c->status.reason), "%s",
+                                 rd_kafka_message_errstr(msg));
+        } else {
+                return msg; /* the program reports it */
+        }
+        rd_kafka_message_destroy(msg);
+        return NULL;
+}
+
+enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
+
+        if (c->rec.problem[0] && c->warn)
+                diag_warn("%s [%d] offset %lld: %s%s", c->topic, (int)msg->partition,
+                          (long long)msg->offset, c->rec.problem,
+                          st == RECORD_BAD        ? " (skipped)"
+                          : st == RECORD_TIME_BAD ? " (shown with the Kafka timestamp)"
+                                                  : "");
+        if (st == RECORD_TIME_BAD) {
+                c->rec.time = kafka_message_time(msg);
+                if (pytime_format_cached(&c->rec.clock, c->rec.time, c->rec.when) == -1)
+                        snprintf(c->rec.when, sizeof(c->rec.when), "?");
+        }
+        return st;
+}
+
+int consumer_done(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        if (c->nlines == c->cap) {
+                size_t cap = c->cap ? 2 * c->cap : 1024;
+                struct consumer_line *lines = realloc(c->lines, cap * sizeof(*lines));
+
+                if (!lines)
+                        return -1;
+                c->lines = lines;
+                c->cap   = cap;
+        }
+        c->lines[c->nlines++] = (struct consumer_line){output_batched(c->out), msg->partition,
+                                                       msg->offset + 1};
+        return 0;
+}
+
+/* Sets the offset of partition p in list, adding it if need be. */
+static void set_offset(rd_kafka_topic_partition_list_t *list, const char *topic, int32_t p,
+                       int64_t offset)
+{
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(list, topic, p);
+
+        if (!tp)
+                tp = rd_kafka_topic_partition_list_add(list, topic, p);
+        tp->offset = offset;
+}
+
+int consumer_flush(struct consumer *c)
+{
+        int status = output_flush(c->out);
+        size_t out = status == 0 ? (size_t)-1 : c->out->written;
+        rd_kafka_topic_partition_list_t *done = NULL;
+        rd_kafka_resp_err_t err;
+
+        for (size_t i = 0; i < c->nlines && c->lines[i].end <= out; i++) {
+                struct consumer_partition *part = partition(c, c->lines[i].partition);
+
+                /* Only forward: records shown out of offset order (the
+                 * chat sorts its history by time) never move it back. */
+                if (!part || !part->assigned || c->lines[i].next_offset <= part->written)
+                        continue;
+                part->written = c->lines[i].next_offset;
+                if (!done)
+                        done = rd_kafka_topic_partition_list_new(4);
+                set_offset(done, c->topic, c->lines[i].partition, part->written);
+        }
+        c->nlines = 0;
+        if (done) {
+                err = rd_kafka_offsets_store(c->rk, done);
+                if (err && c->status.verbose >= 1)
+                        diag_note("cannot store offsets: %s", rd_kafka_err2str(err));
+                rd_kafka_topic_partition_list_destroy(done);
+        }
+        return status;
+}
+
+int consumer_at_end(const struct consumer *c)
+{
+        int assigned = 0;
+
+        for (int i = 0; i < c->nparts; i++) {
+                if (!c->parts[i].assigned)
+                        continue;
+                if (!c->parts[i].at_end)
+                        return 0;
+                assigned++;
+        }
+        return assigned > 0;
+}
+
+/* What we showed of the partitions still ours, for the final commit; NULL
+ * if nothing. */
+static rd_kafka_topic_partition_list_t *written_positions(const struct consumer *c)
+{
+        rd_kafka_topic_partition_list_t *list = NULL;
+
+        for (int i = 0; i < c->nparts; i++) {
+                if (!c->parts[i].assigned || c->parts[i].written < 0)
+                        continue;
+                if (!list)
+                        list = rd_kafka_topic_partition_list_new(4);
+                rd_kafka_topic_partition_list_add(list, c->topic, i)->offset = c->parts[i].written;
+        }
+        return list;
+}
+
+/* Whether a commit failed because the group no longer knows us. */
+static int forgotten(rd_kafka_resp_err_t err)
+{
+        return err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+               err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+               err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
+}
+
+/*
+ * Commits what was written. If the group has forgotten us (its
+ * coordinator restarted, or our session ran out while the broker was
+ * away, and we had not heard yet), we rejoin and commit again: records
+ * that arrive meanwhile are neither shown nor committed, so nothing is
+ * lost and, with the commit through, nothing will be shown twice.
+ */
+static rd_kafka_resp_err_t commit_written(struct consumer *c, int timeout_ms)
+{
+        long long deadline = kafka_now_ms() + timeout_ms;
+        unsigned seen = c->assignments;
+        rd_kafka_topic_partition_list_t *positions = written_positions(c);
+        rd_kafka_resp_err_t err;
+        long long left;
+
+        if (!positions)
+                return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
+        err = kafka_commit(c->rk, positions, timeout_ms);
+        if (forgotten(err)) {
+                if (c->status.verbose >= 1)
+                        diag_note("the group forgot us (%s): joining again to commit",
+                                  rd_kafka_err2str(err));
+                while (c->assignments == seen && kafka_now_ms() < deadline && !c->status.fatal) {
+                        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, SLICE_MS);
+
+                        if (msg)
+                                rd_kafka_message_destroy(msg);
+                }
+                /* At least a second for the answer, even if rejoining took
+                 * all; what we wrote, of what is still ours. */
+                rd_kafka_topic_partition_list_destroy(positions);
+                positions = written_positions(c);
+                left = deadline - kafka_now_ms();
+                err = positions ? kafka_commit(c->rk, positions, left > 1000 ? (int)left : 1000)
+                                : RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        if (positions)
+                rd_kafka_topic_partition_list_destroy(positions);
+        return err;
+}
+
+rd_kafka_resp_err_t consumer_close(struct consumer *c, int timeout_ms)
+{
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR, left;
+
+        if (!c->rk)
+                return err;
+        if (c->commit && !c->status.fatal)
+                err = commit_written(c, timeout_ms);
+        if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        left = rd_kafka_consumer_close(c->rk);
+        if (left && !c->status.fatal && c->status.verbose >= 0)
+                diag_warn("leaving the group: %s", rd_kafka_err2str(left));
+        return err;
+}
+
+void consumer_free(struct consumer *c)
+{
+        if (c->queue)
+                rd_kafka_queue_destroy(c->queue);
+        if (c->rk)
+                rd_kafka_destroy(c->rk);
+        free(c->parts);
+        free(c->lines);
+        record_free(&c->rec);
+        memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,141 @@
+/*
+ * consumer - reading a chat topic: what consumer_chat and the one-window
+ * chat share.
+ *
+ * A consumer reads one topic, either as a member of its group
+ * (consumer_subscribe: the group hands out the partitions) or on the
+ * partitions it picks itself (consumer_assign). The program shows each
+ * record in its struct output and calls consumer_done(); the offset after
+ * a record is stored for commit only once its line got out
+ * (consumer_flush()), so a crash repeats a few lines and never skips one.
+ *
+ * Through the group's changes it keeps a record shown once: partitions
+ * taken away are flushed and their offsets stored first (librdkafka commits
+ * them as it lets go), a partition lost to the group is not committed, one
+ * coming back goes on after what we showed, and the final commit names
+ * only the partitions that are still ours. Eager and cooperative
+ * rebalancing both work, and a fatal error (a static member fenced by
+ * another) ends the program.
+ */
+#ifndef KC_CONSUMER_H
+#define KC_CONSUMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka.h"
+#include "options.h"
+#include "output.h"
+#include "record.h"
+
+/* What we know of one partition of the topic. */
+struct consumer_partition {
+        int64_t written;  /* the offset after the last record whose line got
+                           * out, or RD_KAFKA_OFFSET_INVALID */
+        int64_t end;      /* with ends_at_start: its end when it came to us */
+        unsigned char assigned; /* ours now */
+        unsigned char at_end;   /* read to its end */
+};
+
+/* A record in the output batch: where its line ends (a record that shows
+ * nothing has an empty one), and the offset to store once that is out. */
+struct consumer_line {
+        size_t end;
+        int32_t partition;
+        int64_t next_offset;
+};
+
+/* Where a partition nobody of this group has read yet starts: the program
+ * sets tp->offset (consumer_chat's -o and --since). */
+typedef void consumer_start_fn(void *ctx, rd_kafka_t *rk, rd_kafka_topic_partition_t *tp);
+
+struct consumer {
+        struct kafka_status status;  /* first: it is the callbacks' opaque */
+        rd_kafka_t *rk;
+        rd_kafka_queue_t *queue;     /* the consumer queue, once ready */
+        const char *topic;
+        struct output *out;          /* the program's: where the lines go */
+        struct record rec;           /* the record consumer_decode() read */
+        /* What the program chose, before consumer_subscribe(). */
+        int commit;                  /* commit what is shown (else leave the
+                                      * group's position alone) */
+        int ends_at_start;           /* a partition's end is also where it
+                                      * ended when it came to us (-e) */
+        int warn;                    /* warn on stderr about bad records */
+        consumer_start_fn *start_at; /* NULL: the group's position */
+        void *start_ctx;
+        /* Per partition, by number. */
+        struct consumer_partition *parts;
+        int nparts;
+        /* The records of the output batch, in order. */
+        struct consumer_line *lines;
+        size_t nlines, cap;
+        unsigned assignments;        /* times the group gave us partitions */
+};
+
+/* Creates the client on opts' topic: our consumer defaults, then the
+ * program's (a list ended by a NULL key: client.id, group.id), then the
+ * config file and the command line. Lines go to out. Returns 0, or -1
+ * after saying why (a usage error: a bad property). */
+int consumer_open(struct consumer *c, const struct options *opts,
+                  const struct kafka_property *defaults, struct output *out);
+
+/* Waits until the broker answers and the topic is there (see
+ * kafka_wait_ready()), then routes every event to the consumer queue.
+ * Returns 0, or -1 after saying why (quietly on a stop signal). */
+int consumer_wait_ready(struct consumer *c, int timeout_ms, int *partitions);
+
+/* Joins the group on the topic. Returns 0, or -1 after saying why. */
+int consumer_subscribe(struct consumer *c);
+
+/* Reads the partitions of parts (with their start offsets) by hand, as
+ * the one-window chat does: no group membership, but its commits keep
+ * the place. Returns 0, or -1 after saying why. */
+int consumer_assign(struct consumer *c, const rd_kafka_topic_partition_list_t *parts);
+
+/* The group's committed offsets for parts, asking again with a pause while
+ * the coordinator is on its way (a new broker makes its offsets topic
+ * first), at most timeout_ms; an error that will not pass (no access, say)
+ * is returned at once. */
+rd_kafka_resp_err_t consumer_committed(struct consumer *c,
+                                       rd_kafka_topic_partition_list_t *parts,
+                                       int timeout_ms);
+
+/* The next record, or an error for the program to report (msg->err set),
+ * or NULL when none came within timeout_ms or an event came instead: a
+ * partition read to its end (see consumer_at_end()), or a fatal error
+ * (c->status.fatal is set, c->status.reason says why). The caller destroys
+ * the message. */
+rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms);
+
+/* Decodes msg into c->rec, with rec.when the time to show: the record's
+ * own, or its Kafka timestamp where that is unusable. A problem is warned
+ * about (if c->warn) by topic, partition and offset. */
+enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t *msg);
+
+/* Notes that msg is handled, its line (if any) now in c->out: its offset
+ * is stored once consumer_flush() wrote that far. Returns 0, or -1 when out
+ * of memory. */
+int consumer_done(struct consumer *c, const rd_kafka_message_t *msg);
+
+/* Writes out c->out's batch, then stores the offsets of the records whose
+ * lines got out. Returns what output_flush() returned. */
+int consumer_flush(struct consumer *c);
+
+/* Whether every partition we read is read to its end: an end-of-partition
+ * event (also on a topic that ends in a transaction marker, which is never
+ * delivered), or with ends_at_start the end it had when it came to us. */
+int consumer_at_end(const struct consumer *c);
+
+/* At the end: with c->commit, commits what was written of the partitions
+ * still ours, at most timeout_ms (rejoining once if the group forgot us),
+ * then leaves the group. Returns the commit's error, or NO_ERROR. */
+rd_kafka_resp_err_t consumer_close(struct consumer *c, int timeout_ms);
+
+/* Releases everything (destroying the client without leaving the group
+ * if consumer_close() was not called). */
+void consumer_free(struct consumer *c);
+
+#endif

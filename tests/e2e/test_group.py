@@ -1,0 +1,287 @@
+"""The consumer core (issue 13): consumer_chat and chat through every group
+change on the real broker: a closed terminal, a static member fenced by
+another, cooperative rebalancing, partitions that moved to another member,
+a topic written in transactions, and chat leaving with lines in flight."""
+import collections
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pexpect
+import pytest
+
+from conftest import (KAFKA_SH, REPO, binary, create_topic, env, kcat_values, popen,
+                      produce, spawn_pty, wait_for)
+from terminal import Terminal, ready
+
+
+def hang_up(child, timeout=30):
+    """Closes a pexpect child's terminal, as closing its window does, and
+    returns the program's exit status."""
+    child.ptyproc.fileobj.close()
+    end = time.monotonic() + timeout
+    while child.ptyproc.isalive():
+        assert time.monotonic() < end, "still running after its terminal closed"
+        time.sleep(0.05)
+    return child.ptyproc.exitstatus
+
+
+def committed(bootstrap, group, topic):
+    """The group's committed offsets, by partition."""
+    from kafka.admin import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
+    try:
+        return {tp.partition: meta.offset
+                for tp, meta in admin.list_group_offsets(group)[group].items()
+                if tp.topic == topic}
+    finally:
+        admin.close()
+
+
+def consumer(bootstrap, topic, group, out, *args):
+    """consumer_chat in the background, its output in the file out and its
+    diagnostics in out.err."""
+    return popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic, "-g", group, *args],
+                 stdout=open(out, "wb"), stderr=open(f"{out}.err", "wb"),
+                 stdin=subprocess.DEVNULL, env=env())
+
+
+def diagnostics(out):
+    return open(f"{out}.err", encoding="utf-8", errors="replace").read()
+
+
+def messages(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [l.split("] ", 1)[1] for l in f.read().splitlines() if l.startswith("[")]
+
+
+# ---- a closed terminal ------------------------------------------------------------
+
+def test_closing_the_terminal_of_consumer_chat_leaves_the_group(bootstrap, topic, group):
+    args = ["-b", bootstrap, "-t", topic, "-g", group]
+    first = spawn_pty(binary("consumer_chat"), args, env=env(), encoding="utf-8", timeout=30)
+    first.expect_exact("메시지 대기 중...")
+    produce(bootstrap, topic, ["one", "two", "three"])
+    for text in ("one", "two", "three"):
+        first.expect_exact(f"[FRIEND] {text}")
+    # Closing the window: SIGHUP. The program commits what it showed,
+    # leaves the group and exits quietly.
+    assert hang_up(first) == 0
+
+    again = spawn_pty(binary("consumer_chat"), args, env=env(), encoding="utf-8", timeout=30)
+    again.expect_exact("메시지 대기 중...")
+    produce(bootstrap, topic, ["four"])
+    sent = time.monotonic()
+    again.expect_exact("[FRIEND] four", timeout=10)
+    assert time.monotonic() - sent < 2, "the restart waited for the old member's session"
+    # Nothing shown twice: 'four' is the first line after the banner.
+    assert "[FRIEND]" not in again.before
+    again.sendintr()
+    again.expect(pexpect.EOF)
+
+
+def test_closing_the_terminal_of_chat_keeps_the_place(bootstrap, topic):
+    alice = ready(Terminal(bootstrap, topic, "alice"))
+    produce(bootstrap, topic, ["one", "two", "three"], "--name", "bob")
+    alice.wait_for("[bob] three")
+    assert alice.hang_up() == 0
+
+    again = ready(Terminal(bootstrap, topic, "alice"))
+    # The three lines were read: history now, not new.
+    lines = again.lines()
+    at = lines.index("──── 지난 방문 이후 새 메시지 0개 ────")
+    assert [l.split("] ", 1)[1] for l in lines[at - 3:at]] == ["one", "two", "three"]
+    produce(bootstrap, topic, ["four"], "--name", "bob")
+    sent = time.monotonic()
+    again.wait_for("[bob] four", timeout=10)
+    assert time.monotonic() - sent < 2
+    assert again.leave() == 0
+
+
+def test_closing_the_terminal_of_producer_chat_ends_it_quietly(bootstrap, topic):
+    prod = spawn_pty(binary("producer_chat"), ["-b", bootstrap, "-t", topic], env=env(),
+                     encoding="utf-8", timeout=30)
+    prod.expect_exact("YOU: ")
+    prod.send("sent before the window closed\r")
+    prod.expect_exact("YOU: ")  # delivered: the next prompt
+    assert hang_up(prod) == 0
+    assert [json.loads(v)["message"] for v in kcat_values(bootstrap, topic)] == \
+        ["sent before the window closed"]
+
+
+def test_numbers_on_the_command_line_do_not_depend_on_the_locale(tmp_path):
+    """--timeout 2.5 is 2.5 s also where the locale writes 2,5 (LC_NUMERIC)."""
+    subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(tmp_path / "de_DE.UTF-8")],
+                   check=True, capture_output=True)
+    german = dict(env(), LOCPATH=str(tmp_path), LC_ALL="de_DE.UTF-8")
+    for prog in ("chat", "consumer_chat", "producer_chat"):
+        p = subprocess.run([binary(prog), "--timeout", "2.5", "-b", "127.0.0.1:1"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=30, env=german)
+        assert "--timeout takes" not in p.stderr, (prog, p.stderr)
+        assert p.returncode in (2, 3), (prog, p.returncode, p.stderr)
+
+
+# ---- fatal errors -----------------------------------------------------------------
+
+def test_a_fenced_static_member_exits_1_with_the_reason(bootstrap, topic, group, tmp_path):
+    produce(bootstrap, topic, ["hello"])
+    static = ["-X", "group.instance.id=the-one", "-v"]
+    first = consumer(bootstrap, topic, group, tmp_path / "first", *static)
+    wait_for(lambda: "hello" in (tmp_path / "first").read_text())
+    second = consumer(bootstrap, topic, group, tmp_path / "second", *static)
+    try:
+        assert first.wait(timeout=30) == 1
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    errors = [l for l in diagnostics(tmp_path / "first").splitlines() if ": error: " in l]
+    assert len(errors) == 1, errors
+    assert "fenced" in errors[0].lower()
+
+
+# ---- cooperative rebalancing ------------------------------------------------------
+
+COOPERATIVE = ["-X", "partition.assignment.strategy=cooperative-sticky"]
+
+
+def produce_round(bootstrap, topic, name, partitions=3, per_partition=10):
+    sent = []
+    for p in range(partitions):
+        lines = [f"{name} p{p} #{i}" for i in range(per_partition)]
+        produce(bootstrap, topic, lines, "-p", str(p))
+        sent += lines
+    return sent
+
+
+def test_cooperative_group_shows_every_record_once(bootstrap, topic, group, tmp_path):
+    create_topic(bootstrap, topic, 3)
+    outs = [tmp_path / f"member-{i}" for i in range(3)]
+
+    def everything():
+        return collections.Counter(m for out in outs if out.exists() for m in messages(out))
+
+    a = consumer(bootstrap, topic, group, outs[0], *COOPERATIVE, "-v")
+    b = consumer(bootstrap, topic, group, outs[1], *COOPERATIVE, "-v")
+    sent = produce_round(bootstrap, topic, "first")
+    wait_for(lambda: sum(everything().values()) >= len(sent))
+
+    b.send_signal(signal.SIGTERM)  # one member leaves
+    assert b.wait(timeout=30) == 0
+    sent += produce_round(bootstrap, topic, "second")
+    wait_for(lambda: sum(everything().values()) >= len(sent))
+
+    c = consumer(bootstrap, topic, group, outs[2], *COOPERATIVE, "-v")  # one joins
+    wait_for(lambda: "group assigned" in diagnostics(outs[2]))
+    sent += produce_round(bootstrap, topic, "third")
+    wait_for(lambda: sum(everything().values()) >= len(sent))
+    for proc in (a, c):
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+
+    seen = everything()
+    assert sorted(seen) == sorted(sent)
+    assert [m for m, n in seen.items() if n > 1] == []
+    for out in outs:
+        assert "cannot take" not in diagnostics(out), diagnostics(out)
+        assert "cannot give up" not in diagnostics(out), diagnostics(out)
+
+
+def test_the_final_commit_leaves_partitions_that_moved_alone(bootstrap, topic, group,
+                                                             tmp_path):
+    create_topic(bootstrap, topic, 2)
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} old {i}" for i in range(10)], "-p", str(p))
+    a = consumer(bootstrap, topic, group, tmp_path / "a", *COOPERATIVE, "-v")
+    wait_for(lambda: len(messages(tmp_path / "a")) == 20)
+    b = consumer(bootstrap, topic, group, tmp_path / "b", *COOPERATIVE, "-v")
+    wait_for(lambda: "group assigned 1 partition" in diagnostics(tmp_path / "b"))
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} new {i}" for i in range(10)], "-p", str(p))
+    wait_for(lambda: len(messages(tmp_path / "a")) + len(messages(tmp_path / "b")) == 40)
+    # Which partition went to b: the one it shows new lines of.
+    moved = int(messages(tmp_path / "b")[0][1])
+    # b's commit of its partition (automatic, every 5 s) ...
+    wait_for(lambda: committed(bootstrap, group, topic).get(moved) == 20)
+    # ... is not moved back by a's final commit, which names only its own.
+    a.send_signal(signal.SIGTERM)
+    assert a.wait(timeout=30) == 0
+    assert committed(bootstrap, group, topic) == {0: 20, 1: 20}
+    b.send_signal(signal.SIGTERM)
+    assert b.wait(timeout=30) == 0
+
+
+# ---- a topic written in transactions ------------------------------------------------
+
+def transactional_lines(bootstrap, topic, batches):
+    """Writes each (lines, commit?) batch in a transaction of its own with
+    kafka-python's transactional producer, as records the seed would send."""
+    import json
+    from kafka import KafkaProducer
+    prod = KafkaProducer(bootstrap_servers=bootstrap.split(","),
+                         transactional_id=f"tx-{topic}")
+    try:
+        prod.init_transactions()
+        for lines, commit in batches:
+            prod.begin_transaction()
+            for text in lines:
+                prod.send(topic, json.dumps({"message": text, "time": time.time(),
+                                             "sender": "tx"}).encode(), partition=0)
+            prod.flush()
+            (prod.commit_transaction if commit else prod.abort_transaction)()
+    finally:
+        prod.close()
+
+
+def test_chat_catches_up_on_a_transactional_topic_at_once(bootstrap, topic):
+    transactional_lines(bootstrap, topic, [(["kept 1", "kept 2"], True),
+                                           (["thrown away"], False),
+                                           (["kept 3"], True)])
+    start = time.monotonic()
+    alice = ready(Terminal(bootstrap, topic, "alice"))
+    assert time.monotonic() - start < 2 + 1.5, "the catch-up waited for the timeout"
+    screen = "\n".join(alice.lines())
+    assert "[tx] kept 1" in screen and "[tx] kept 3" in screen
+    assert "thrown away" not in screen
+    assert alice.leave() == 0
+
+
+def test_consumer_chat_reads_a_transactional_topic_to_its_end(bootstrap, topic, group):
+    transactional_lines(bootstrap, topic, [(["kept"], True), (["thrown away"], False)])
+    start = time.monotonic()
+    p = subprocess.run([binary("consumer_chat"), "-b", bootstrap, "-t", topic, "-g", group,
+                        "-e"], capture_output=True, timeout=60, env=env())
+    assert p.returncode == 0, p.stderr.decode()
+    assert time.monotonic() - start < 5
+    assert "[tx] kept" in p.stdout.decode() and "thrown away" not in p.stdout.decode()
+
+
+# ---- chat leaving with lines in flight -------------------------------------------------
+
+GONE_PORT = int(os.environ.get("KAFKA_CHAT_GONE_PORT", "9992"))
+GONE_DIR = REPO / ".kafka" / f"gone-{GONE_PORT}"
+
+
+def kafka_sh(*args):
+    subprocess.run([KAFKA_SH, *args, "--port", str(GONE_PORT), "--dir", str(GONE_DIR)],
+                   check=True, capture_output=True, timeout=180)
+
+
+@pytest.fixture
+def vanishing_broker():
+    kafka_sh("clean")
+    kafka_sh("start")
+    yield f"127.0.0.1:{GONE_PORT}"
+    kafka_sh("clean")
+
+
+def test_chat_leaving_with_lines_in_flight_reports_them(vanishing_broker, topic):
+    alice = ready(Terminal(vanishing_broker, topic, "alice", "--timeout", "3"))
+    alice.type("delivered\r")
+    alice.wait_for("[alice] delivered ✓")
+    kafka_sh("stop")
+    alice.type("lost in transit\r")
+    assert alice.leave() == 1  # at once: the line is still on its way
+    assert "[alice] lost in transit ✗" in "\n".join(alice.lines())
