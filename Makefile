@@ -19,6 +19,20 @@ PKGS     := rdkafka jansson
 # sets SETUP=: to skip it.
 SETUP    ?= scripts/setup.sh
 
+# Which librdkafka to build against: the system's (librdkafka-dev, what
+# `apt install` users have) or current upstream, built once from Debian's
+# source package by scripts/librdkafka.sh into a cache and linked with an
+# rpath. Each gets its own output folder.
+LIBRDKAFKA ?= system
+ifeq ($(LIBRDKAFKA),current)
+OUT      ?= build-current/
+PKGS     := jansson
+RDKAFKA_CFLAGS = $(shell scripts/librdkafka.sh cflags)
+RDKAFKA_LIBS   = $(shell scripts/librdkafka.sh libs)
+else ifneq ($(LIBRDKAFKA),system)
+$(error LIBRDKAFKA is system or current, not '$(LIBRDKAFKA)')
+endif
+
 # The programs go to $(OUT)$(name), the objects under $(OUT)obj/. The
 # sanitizer build sets OUT=build-asan/ so the builds live side by side.
 OUT      ?=
@@ -40,8 +54,8 @@ override CFLAGS += -std=c11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror
 pkg = $(patsubst -I%,-isystem %,$(shell pkg-config $1 $(PKGS)))
 pkg_check = $(if $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),,\
         $(error pkg-config does not find $(PKGS): run 'make setup' (or scripts/setup.sh build) first))
-PKG_CFLAGS = $(eval PKG_CFLAGS := $$(pkg_check)$$(call pkg,--cflags))$(PKG_CFLAGS)
-PKG_LIBS   = $(eval PKG_LIBS := $$(pkg_check)$$(call pkg,--libs))$(PKG_LIBS)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(pkg_check)$$(RDKAFKA_CFLAGS) $$(call pkg,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(pkg_check)$$(RDKAFKA_LIBS) $$(call pkg,--libs))$(PKG_LIBS)
 LDLIBS   += $(PKG_LIBS) -lm
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -206,7 +220,7 @@ bench:
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-fuzz build-dev $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-fuzz build-dev $(PROGRAMS)
 
 # ---- installing -------------------------------------------------------------
 # `make install` puts the programs, their man pages and the bash completion
