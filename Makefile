@@ -69,7 +69,7 @@ SHELL    := /bin/bash
 PYTHON   := .venv/bin/python
 PYTEST   := $(PYTHON) -m pytest
 
-.PHONY: all setup test test-unit test-e2e test-asan unit-bins demo bench \
+.PHONY: all setup test test-unit test-e2e test-cross test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
         cluster cluster-stop cluster-clean check-fresh \
         vectors fuzz clean install install-files uninstall check-man FORCE
@@ -122,8 +122,31 @@ test:
 test-unit: unit-bins
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# Each run leaves its results (JUnit XML, with the Kafka and librdkafka it
+# ran on) for tests/matrix.py, which CI turns into the README's table.
+E2E_RESULTS ?= $(OUT)tests/e2e-results.xml
+E2E_TESTS   ?= tests/e2e
 test-e2e: all $(OUT)tests/peakrss
-	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
+	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTEST) -q $(E2E_TESTS) \
+		--junitxml=$(E2E_RESULTS) $(PYTEST_ARGS)
+
+# A cross-section of the suite for the other pairs of Kafka and librdkafka
+# (CI: Kafka 3.9 with the system librdkafka; the current librdkafka with
+# the default Kafka): the foundation, interop with the seed, hostile
+# records, one fault test, one secure test, the chat, and the two newer
+# group protocols.
+CROSS_TESTS := tests/e2e/test_basics.py tests/e2e/test_interop.py tests/e2e/test_hostile.py \
+        tests/e2e/test_faults.py::test_broker_restart_mid_stream_loses_and_doubles_nothing \
+        tests/e2e/test_secure.py::test_scram_sha_256_from_the_environment \
+        tests/e2e/test_chat.py \
+        tests/e2e/test_group.py::test_cooperative_group_shows_every_record_once \
+        tests/e2e/test_group.py::test_the_new_consumer_group_protocol_when_asked_for
+test-cross:
+	$(SETUP) test
+	$(MAKE) WERROR=1 all unit-bins
+	$(MAKE) WERROR=1 test-unit
+	$(MAKE) WERROR=1 test-e2e E2E_TESTS='$(CROSS_TESTS)' \
+		E2E_RESULTS=$(OUT)tests/cross-results.xml
 
 # The whole suite on a build with AddressSanitizer (leaks included) and
 # UBSan; the valgrind tests need the normal build, and the two slow ones
@@ -220,7 +243,7 @@ bench:
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-fuzz build-dev $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
 
 # ---- installing -------------------------------------------------------------
 # `make install` puts the programs, their man pages and the bash completion

@@ -63,28 +63,33 @@ struct reader {
         long shown;                  /* records shown, for -c */
         long long last_record_ms;    /* for --idle-timeout */
         /* Keeping librdkafka's prefetch going, see keep_fetching(). */
+        int wake_fetcher;            /* this librdkafka needs it */
         size_t queue_min;            /* queued.min.messages */
         size_t queue_peak;           /* its longest since the last wake-up */
         unsigned since_refill;       /* messages since we looked */
 };
 
 /*
- * librdkafka 2.0.2 stops fetching a partition while the local queue holds
- * queued.min.messages, and looks again only when that broker's thread
- * next wakes up, up to a second later (2.1 fixed this). Whenever we are
- * the slower side, the queue fills and that second is lost each time, so
- * a small queue (for bounded memory) would cap us far below the broker's
- * pace. A watermark query is a request to each partition's leader; it
- * wakes the leader's thread, which then fetches again. We send one when
- * the queue, after being nearly full (so the fetcher may have stopped),
- * has drained to half: a round trip per ten thousand messages or so.
+ * librdkafka before 2.2 stops fetching a partition while the local queue
+ * holds queued.min.messages, and looks again only when that broker's
+ * thread next wakes up, up to a second later (2.2 made it a timed back-off,
+ * fetch.queue.backoff.ms, which common/consumer.c sets short). Whenever we
+ * are the slower side, the queue fills and that second is lost each time,
+ * so a small queue (for bounded memory) would cap us far below the
+ * broker's pace. A watermark query is a request to each partition's
+ * leader; it wakes the leader's thread, which then fetches again. We send
+ * one when the queue, after being nearly full (so the fetcher may have
+ * stopped), has drained to half: a round trip per ten thousand messages or
+ * so. Only where rd_kafka_version() says the fault is there.
  */
+#define LIBRDKAFKA_FETCHER_WAKES 0x02020000 /* 2.2.0 */
+
 static void keep_fetching(struct reader *r)
 {
         rd_kafka_topic_partition_list_t *parts = NULL;
         size_t len;
 
-        if (++r->since_refill < REFILL_CHECK)
+        if (!r->wake_fetcher || ++r->since_refill < REFILL_CHECK)
                 return;
         r->since_refill = 0;
         len = rd_kafka_queue_length(r->c.queue);
@@ -297,6 +302,7 @@ int main(int argc, char **argv)
         r.c.start_ctx     = &opts;
         r.c.ends_at_start = opts.exit_at_end;
         r.queue_min       = kafka_conf_number(r.c.rk, "queued.min.messages");
+        r.wake_fetcher    = rd_kafka_version() < LIBRDKAFKA_FETCHER_WAKES;
         status            = EXIT_FAILURE_RUN;
         if (signals_install() == -1) {
                 diag_error("cannot set up: %m");

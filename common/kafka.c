@@ -345,6 +345,21 @@ static int topic_ready(const struct rd_kafka_metadata *md,
         return *err == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+/*
+ * librdkafka before 2.6.1 sends the client's SCRAM nonce twice in its
+ * final message (its issue 4895). Kafka 3.8.1 to 3.9 let that pass; Kafka
+ * 4 compares strictly and refuses the login as bad credentials. Worth
+ * saying, since the password is right.
+ */
+#define LIBRDKAFKA_SCRAM_FIXED 0x020601ff /* 2.6.1 */
+static const char *scram_hint(const char *mechanism)
+{
+        if (strncmp(mechanism, "SCRAM", 5) != 0 || rd_kafka_version() >= LIBRDKAFKA_SCRAM_FIXED)
+                return "";
+        return " (on Kafka 4.0 or later, SCRAM needs librdkafka 2.6.1 or later: older ones "
+               "send a nonce it refuses)";
+}
+
 /* The one line for an error that ended the start: for authentication it
  * names the mechanism and the user (never the password), for TLS what was
  * wrong with the certificate. */
@@ -363,8 +378,8 @@ static void say_fatal(rd_kafka_t *rk, const struct kafka_status *status,
                 if (rd_kafka_conf_get(conf, "sasl.username", user, &size) != RD_KAFKA_CONF_OK ||
                     !*user)
                         snprintf(user, sizeof(user), "(none)");
-                diag_error("authentication failed at %s (SASL %s, user '%s'): %s", servers,
-                           mechanism, user, status->reason);
+                diag_error("authentication failed at %s (SASL %s, user '%s'): %s%s", servers,
+                           mechanism, user, status->reason, scram_hint(mechanism));
         } else if (status->error == RD_KAFKA_RESP_ERR__SSL && x509_error) {
                 diag_error("TLS handshake with %s failed: %s: %s", servers,
                            certificate_problem(x509_error), status->reason);

@@ -14,7 +14,7 @@ REPO_DIR=$(dirname -- "$SCRIPT_DIR")
 PROG=scripts/kafka.sh
 
 # ---- settings (environment) -------------------------------------------------
-KAFKA_VERSION=${KAFKA_VERSION:-3.9.2}
+KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
 # The jar cache lives outside the checkout so a fresh clone (CI) reuses it,
 # and mvn's own ~/.m2 cache makes a re-download offline and quick anyway.
 CACHE_ROOT=${KAFKA_CHAT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kafka-chat}

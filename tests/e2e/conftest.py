@@ -26,9 +26,37 @@ PRODUCER_BANNER = "채팅 프로그램 - 메시지 발신\n메시지를 입력�
 CONSUMER_BANNER = "채팅 프로그램 - 메시지 수신\n메시지 대기 중...\n"
 
 
+def _kafka_sh_default_version():
+    m = re.search(r'^KAFKA_VERSION=\$\{KAFKA_VERSION:-([0-9.]+)\}', KAFKA_SH.read_text(), re.M)
+    assert m, "no default KAFKA_VERSION in scripts/kafka.sh"
+    return m.group(1)
+
+
+# The Kafka the tests' brokers run (scripts/kafka.sh takes KAFKA_VERSION),
+# and the librdkafka our programs were built with, as tuples of numbers.
+KAFKA_VERSION = tuple(int(n) for n in
+                      (os.environ.get("KAFKA_VERSION") or _kafka_sh_default_version()).split("."))
+
+
+def librdkafka_version():
+    out = subprocess.run([str(BIN / "producer_chat"), "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    m = re.search(r"\(librdkafka ([0-9.]+)", out)
+    assert m, out
+    return tuple(int(n) for n in m.group(1).split("."))
+
+
 def exit_lines(when):
     return (f"[{when}] 발신자가 프로그램을 종료하였습니다.\n"
             f"[{when}] 수신 프로그램을 종료합니다.\n")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pair(record_testsuite_property):
+    """What this run tests: the Kafka of its brokers and our programs'
+    librdkafka, in the JUnit results (tests/matrix.py reads them)."""
+    record_testsuite_property("kafka", ".".join(map(str, KAFKA_VERSION)))
+    record_testsuite_property("librdkafka", ".".join(map(str, librdkafka_version())))
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +68,9 @@ def bootstrap():
     if given:
         yield given
         return
-    state = REPO / ".kafka" / f"test-{TEST_PORT}"
+    # One state folder per Kafka version: a folder formatted by another
+    # version keeps that version's feature levels.
+    state = REPO / ".kafka" / f"test-{TEST_PORT}-{'.'.join(map(str, KAFKA_VERSION))}"
     already = subprocess.run([KAFKA_SH, "status", "--port", str(TEST_PORT),
                               "--dir", state], capture_output=True).returncode == 0
     subprocess.run([KAFKA_SH, "start", "--port", str(TEST_PORT), "--dir", state],

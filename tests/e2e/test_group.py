@@ -12,8 +12,8 @@ import time
 import pexpect
 import pytest
 
-from conftest import (KAFKA_SH, REPO, binary, create_topic, env, kcat_values, popen,
-                      produce, spawn_pty, wait_for)
+from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, create_topic, env, kcat_values,
+                      librdkafka_version, popen, produce, spawn_pty, wait_for)
 from terminal import Terminal, ready
 
 
@@ -156,15 +156,17 @@ def produce_round(bootstrap, topic, name, partitions=3, per_partition=10):
     return sent
 
 
-def test_cooperative_group_shows_every_record_once(bootstrap, topic, group, tmp_path):
+def every_record_once(bootstrap, topic, group, tmp_path, member_args):
+    """Two members on three partitions; one leaves and one joins, with
+    records produced in between: every record is shown once in all."""
     create_topic(bootstrap, topic, 3)
     outs = [tmp_path / f"member-{i}" for i in range(3)]
 
     def everything():
         return collections.Counter(m for out in outs if out.exists() for m in messages(out))
 
-    a = consumer(bootstrap, topic, group, outs[0], *COOPERATIVE, "-v")
-    b = consumer(bootstrap, topic, group, outs[1], *COOPERATIVE, "-v")
+    a = consumer(bootstrap, topic, group, outs[0], *member_args, "-v")
+    b = consumer(bootstrap, topic, group, outs[1], *member_args, "-v")
     sent = produce_round(bootstrap, topic, "first")
     wait_for(lambda: sum(everything().values()) >= len(sent))
 
@@ -173,7 +175,7 @@ def test_cooperative_group_shows_every_record_once(bootstrap, topic, group, tmp_
     sent += produce_round(bootstrap, topic, "second")
     wait_for(lambda: sum(everything().values()) >= len(sent))
 
-    c = consumer(bootstrap, topic, group, outs[2], *COOPERATIVE, "-v")  # one joins
+    c = consumer(bootstrap, topic, group, outs[2], *member_args, "-v")  # one joins
     wait_for(lambda: "group assigned" in diagnostics(outs[2]))
     sent += produce_round(bootstrap, topic, "third")
     wait_for(lambda: sum(everything().values()) >= len(sent))
@@ -187,6 +189,26 @@ def test_cooperative_group_shows_every_record_once(bootstrap, topic, group, tmp_
     for out in outs:
         assert "cannot take" not in diagnostics(out), diagnostics(out)
         assert "cannot give up" not in diagnostics(out), diagnostics(out)
+
+
+def test_cooperative_group_shows_every_record_once(bootstrap, topic, group, tmp_path):
+    every_record_once(bootstrap, topic, group, tmp_path, COOPERATIVE)
+
+
+def test_the_new_consumer_group_protocol_when_asked_for(bootstrap, topic, group, tmp_path):
+    """KIP-848's protocol (group.protocol=consumer), where the broker
+    assigns: librdkafka 2.4 and later with Kafka 4. Our classic session
+    settings are left out then (librdkafka refuses them with it)."""
+    new = ["-X", "group.protocol=consumer"]
+    if librdkafka_version() < (2, 4):
+        p = subprocess.run([binary("consumer_chat"), "-b", bootstrap, "-t", topic, *new],
+                           capture_output=True, text=True, timeout=30, env=env())
+        assert p.returncode == 2
+        assert 'No such configuration property: "group.protocol"' in p.stderr
+        return
+    if KAFKA_VERSION < (4,):
+        pytest.skip("Kafka before 4.0 offers the new group protocol only as early access")
+    every_record_once(bootstrap, topic, group, tmp_path, new)
 
 
 def test_the_final_commit_leaves_partitions_that_moved_alone(bootstrap, topic, group,
