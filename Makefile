@@ -11,7 +11,7 @@
 # Set-up (Debian packages, a Python venv, Kafka jars) is done by
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
 
-PROGRAMS := producer_chat consumer_chat chat
+PROGRAMS := producer_chat consumer_chat kafka-chat
 PKGS     := rdkafka jansson
 
 # Set-up: what installs the Debian packages, the venv and the Kafka jars.
@@ -72,7 +72,7 @@ PYTEST   := $(PYTHON) -m pytest
 .PHONY: all setup test test-unit test-e2e test-cross test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
         cluster cluster-stop cluster-clean check-fresh \
-        vectors fuzz clean install install-files uninstall check-man FORCE
+        vectors fuzz clean install install-files uninstall check-man deb check-deb FORCE
 
 all: $(PROGRAMS:%=$(OUT)%)
 
@@ -85,7 +85,7 @@ $(OBJ)/build-flags: FORCE
 	[ "$$flags" = "$$(cat $@ 2>/dev/null)" ] || echo "$$flags" >$@
 
 $(PROGRAMS:%=$(OUT)%): $(OUT)%: $(OBJ)/%.o $(COMMON_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(if $(filter chat,$*),-lreadline)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(if $(filter kafka-chat,$*),-lreadline)
 
 $(OBJ)/%.o: %.c $(OBJ)/build-flags
 	@mkdir -p $(dir $@)
@@ -243,7 +243,7 @@ bench:
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-deb build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
 
 # ---- installing -------------------------------------------------------------
 # `make install` puts the programs, their man pages and the bash completion
@@ -257,23 +257,54 @@ MAN1DIR       ?= $(PREFIX)/share/man/man1
 BASHCOMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES     := $(PROGRAMS:%=man/%.1)
 INSTALL       ?= install
+# The Debian package installs the completion with dh_bash-completion.
+INSTALL_COMPLETION ?= yes
 
 install:
 	$(SETUP) build
 	$(MAKE) install-files
 
 install-files: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(OUT)%) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(MAN1DIR)/
+ifeq ($(INSTALL_COMPLETION),yes)
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 644 completion/kafka-chat.bash $(DESTDIR)$(BASHCOMPDIR)/producer_chat
 	ln -sf producer_chat $(DESTDIR)$(BASHCOMPDIR)/consumer_chat
-	ln -sf producer_chat $(DESTDIR)$(BASHCOMPDIR)/chat
+	ln -sf producer_chat $(DESTDIR)$(BASHCOMPDIR)/kafka-chat
+endif
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
 	      $(PROGRAMS:%=$(DESTDIR)$(MAN1DIR)/%.1) \
 	      $(PROGRAMS:%=$(DESTDIR)$(BASHCOMPDIR)/%)
+
+# ---- the Debian package ------------------------------------------------------
+# `make deb` builds kafka-chat_VERSION_ARCH.deb with dpkg-buildpackage from a
+# copy of the tree (tracked and new files) in build-deb/, where the package
+# lands too, and checks it with lintian: any error or warning fails.
+# `make check-deb` installs it on a fresh Debian 12 root and chats through
+# a real broker with the installed programs (tests/deb/installed.sh).
+
+DEB_VERSION  = $(shell dpkg-parsechangelog -S Version -l debian/changelog)
+DEB_ARCH     = $(shell dpkg --print-architecture)
+DEB          = build-deb/kafka-chat_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_PORT    ?= 9292
+
+deb:
+	$(SETUP) deb
+	rm -rf build-deb && mkdir -p build-deb/kafka-chat
+	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t build-deb/kafka-chat
+	cd build-deb/kafka-chat && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info build-deb/kafka-chat_$(DEB_VERSION)_$(DEB_ARCH).changes
+	@echo "built $(DEB)"
+
+check-deb: deb
+	$(SETUP) kafka
+	scripts/kafka.sh start --port $(DEB_PORT) --dir .kafka/deb-$(DEB_PORT)
+	scripts/fresh-machine.sh --with $(DEB) tests/deb/installed.sh 127.0.0.1:$(DEB_PORT); \
+	status=$$?; scripts/kafka.sh clean --port $(DEB_PORT) --dir .kafka/deb-$(DEB_PORT); exit $$status
 
 # Each man page through man(1) with groff's warnings on: any output on
 # stderr fails.

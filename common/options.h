@@ -12,7 +12,7 @@
 
 #include "output.h"
 
-#define KAFKA_CHAT_VERSION "1.0.0"
+#define KAFKA_CHAT_VERSION "1.1.0"
 
 /* The seed's settings. */
 #define DEFAULT_BOOTSTRAP "localhost:9092"

@@ -1,4 +1,4 @@
-# bash completion for kafka-chat: producer_chat, consumer_chat and chat.
+# bash completion for kafka-chat: producer_chat, consumer_chat and kafka-chat.
 #
 # `make install` puts this file in share/bash-completion/completions/ under
 # each program's name, where bash-completion loads it on first use; or
@@ -28,7 +28,7 @@ _kafka_chat_options()
     consumer_chat)
         opts+=(-g --group -o --offset --since --commit -c --count
                -e --exit-at-end --idle-timeout --json --escape) ;;
-    chat)
+    kafka-chat)
         opts+=(-p --partition -g --group --name --history) ;;
     *)
         return ;;
@@ -50,7 +50,7 @@ _kafka_chat_takes_argument()
 
 # librdkafka's property names, from `$1 -X list` (the first column of its
 # tables), those that apply to program $2 (C/P column: '*', or C for
-# consumer_chat, P for producer_chat; chat runs both). Cached per shell.
+# consumer_chat, P for producer_chat; kafka-chat runs both). Cached per shell.
 _kafka_chat_properties()
 {
     local cmd=$1 prog=$2 key
@@ -64,7 +64,7 @@ _kafka_chat_properties()
                     NF >= 3 && $1 ~ /^[a-z][a-z0-9._-]* *$/ {
                         name = $1; sub(/ +$/, "", name)
                         cp = $2; gsub(/ /, "", cp)
-                        if (prog == "chat" || cp == "*" ||
+                        if (prog == "kafka-chat" || cp == "*" ||
                             (prog == "consumer_chat" && cp == "C") ||
                             (prog == "producer_chat" && cp == "P"))
                             print name
@@ -120,7 +120,7 @@ _kafka_chat()
     local i opt
     COMPREPLY=()
     case $prog in
-    producer_chat | consumer_chat | chat) ;;
+    producer_chat | consumer_chat | kafka-chat) ;;
     *) return 0 ;;
     esac
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -171,4 +171,4 @@ _kafka_chat()
     return 0
 }
 
-complete -F _kafka_chat producer_chat consumer_chat chat
+complete -F _kafka_chat producer_chat consumer_chat kafka-chat

@@ -5,6 +5,7 @@
 #   scripts/setup.sh kafka    Java, Maven and the Kafka jars: make broker
 #   scripts/setup.sh demo     build + kafka: make demo
 #   scripts/setup.sh test     everything the tests and benchmarks use (default)
+#   scripts/setup.sh deb      build + Debian's packaging tools: make deb
 #
 # Debian packages come from apt (as root, or through sudo), the Python test
 # venv from PyPI, the Kafka jars from Maven Central. Every step checks
@@ -40,12 +41,18 @@ test_packages=(
         debootstrap                    # make check-fresh: a fresh Debian root
         locales                        # a test in another locale (localedef)
 )
+deb_packages=(
+        dpkg-dev debhelper lintian     # dpkg-buildpackage, dh, lintian
+        bash-completion                # dh_bash-completion
+        libcmocka-dev                  # the unit tests, run by the build
+)
 case $part in
 build) packages=("${build_packages[@]}") ;;
+deb) packages=("${build_packages[@]}" "${deb_packages[@]}") ;;
 kafka) packages=("${kafka_packages[@]}") ;;
 demo) packages=("${build_packages[@]}" "${kafka_packages[@]}") ;;
 test) packages=("${build_packages[@]}" "${kafka_packages[@]}" "${test_packages[@]}") ;;
-*) die "unknown part '$part' (build, kafka, demo or test)" ;;
+*) die "unknown part '$part' (build, kafka, demo, test or deb)" ;;
 esac
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

@@ -18,7 +18,7 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         e = env()
         e.update(TERM="xterm", LANG="C.UTF-8")
-        self.child = spawn_pty(binary("chat"), ["-b", bootstrap, "-t", topic, "--name", name,
+        self.child = spawn_pty(binary("kafka-chat"), ["-b", bootstrap, "-t", topic, "--name", name,
                                                 *args], env=e, dimensions=(ROWS, COLS))
 
     def pump(self, seconds=0.2):

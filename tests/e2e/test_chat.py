@@ -1,4 +1,4 @@
-"""chat (issue 9): one terminal to send and receive, checked on the screen
+"""kafka-chat (issue 9): one terminal to send and receive, checked on the screen
 a user would see (pseudo-terminals rendered by pyte, a VT100 emulator),
 with two chat sessions and producer_chat talking on the real broker."""
 import json
@@ -125,7 +125,7 @@ def test_hostile_names_and_messages_cannot_drive_the_terminal(bootstrap, topic):
 
 
 def test_chat_needs_a_terminal():
-    p = subprocess.run([binary("chat")], stdin=subprocess.DEVNULL, capture_output=True,
+    p = subprocess.run([binary("kafka-chat")], stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, timeout=30)
     assert p.returncode == 2
     assert "needs a terminal" in p.stderr

@@ -116,7 +116,7 @@ def test_numbers_on_the_command_line_do_not_depend_on_the_locale(tmp_path):
     subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(tmp_path / "de_DE.UTF-8")],
                    check=True, capture_output=True)
     german = dict(env(), LOCPATH=str(tmp_path), LC_ALL="de_DE.UTF-8")
-    for prog in ("chat", "consumer_chat", "producer_chat"):
+    for prog in ("kafka-chat", "consumer_chat", "producer_chat"):
         p = subprocess.run([binary(prog), "--timeout", "2.5", "-b", "127.0.0.1:1"],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            timeout=30, env=german)

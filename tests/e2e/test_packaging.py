@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO, binary
 
-PROGRAMS = ("producer_chat", "consumer_chat", "chat")
+PROGRAMS = ("producer_chat", "consumer_chat", "kafka-chat")
 COMPLETION = REPO / "completion" / "kafka-chat.bash"
 VERSION = re.search(r'#define KAFKA_CHAT_VERSION "([^"]+)"',
                     (REPO / "common" / "options.h").read_text()).group(1)
@@ -148,6 +148,11 @@ def installed_entries(root):
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_symlink() or not p.is_dir()}
 
 
+def test_the_debian_package_has_the_programs_version():
+    changelog = (REPO / "debian" / "changelog").read_text().splitlines()[0]
+    assert re.match(rf"kafka-chat \({re.escape(VERSION)}(-\d+)?\) ", changelog), changelog
+
+
 def test_install_and_uninstall(tmp_path):
     root = tmp_path / "root"
     make("install", f"DESTDIR={root}", "PREFIX=/usr")
@@ -183,7 +188,7 @@ def test_install_default_prefix():
     out = make("-n", "install", "DESTDIR=/nonexistent/stage").stdout
     assert "/nonexistent/stage/usr/local/bin" in out
     assert "/nonexistent/stage/usr/local/share/man/man1" in out
-    assert "/nonexistent/stage/usr/local/share/bash-completion/completions/chat" in out
+    assert "/nonexistent/stage/usr/local/share/bash-completion/completions/kafka-chat" in out
 
 
 # ---- (d) the bash completion -----------------------------------------------------
@@ -225,7 +230,7 @@ def test_completion_is_registered_for_each_program():
 def test_completion_of_option_names():
     assert complete("consumer_chat", "--esc") == ["--escape"]
     assert complete("producer_chat", "--esc") == []  # not a producer option
-    assert complete("chat", "--h") == ["--help", "--history"]
+    assert complete("kafka-chat", "--h") == ["--help", "--history"]
     assert sorted(complete("consumer_chat", "-e")) == ["-e"]
 
 
@@ -251,10 +256,10 @@ def test_completion_of_properties():
     assert complete(producer, "-X", "bootstrap.s") == ["bootstrap.servers="]
     assert complete(producer, "-X", "lis") == ["list"]
     assert complete(producer, "-Xbootstrap.s") == ["-Xbootstrap.servers="]
-    # Consumer properties for the consumer, not the producer; chat runs both.
+    # Consumer properties for the consumer, not the producer; kafka-chat runs both.
     assert "enable.auto.commit=" in complete(binary("consumer_chat"), "-X", "enable.auto")
     assert "enable.auto.commit=" not in complete(producer, "-X", "enable.auto")
-    assert "enable.auto.commit=" in complete(binary("chat"), "-X", "enable.auto")
+    assert "enable.auto.commit=" in complete(binary("kafka-chat"), "-X", "enable.auto")
     # The value is free-form.
     assert complete(producer, "-X", "bootstrap.servers", "=", "lo") == []
 
@@ -263,14 +268,14 @@ def test_completion_of_config_files(tmp_path):
     (tmp_path / "team.conf").write_text("")
     (tmp_path / "tls.conf").write_text("")
     (tmp_path / "other").write_text("")
-    assert sorted(complete("chat", "-F", "t", cwd=tmp_path)) == ["team.conf", "tls.conf"]
-    assert complete("chat", "--config", "=", "te", cwd=tmp_path) == ["team.conf"]
+    assert sorted(complete("kafka-chat", "-F", "t", cwd=tmp_path)) == ["team.conf", "tls.conf"]
+    assert complete("kafka-chat", "--config", "=", "te", cwd=tmp_path) == ["team.conf"]
 
 
 def test_completion_leaves_free_form_arguments_alone(tmp_path):
     (tmp_path / "chat-file").write_text("")
     for words in (("producer_chat", "-b", ""), ("producer_chat", "--topic", ""),
-                  ("consumer_chat", "-g", "c"), ("chat", "--name", ""),
+                  ("consumer_chat", "-g", "c"), ("kafka-chat", "--name", ""),
                   ("consumer_chat", "--since", ""), ("producer_chat", "--timeout", "="),
                   ("consumer_chat", "-c", ""), ("producer_chat", "-b", "localhost", ":"),
                   ("producer_chat", "-b", "localhost", ":", "9"),

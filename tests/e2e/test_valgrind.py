@@ -50,12 +50,12 @@ def test_usage_errors_under_valgrind_are_clean():
 
 
 def test_chat_session_under_valgrind_is_clean(bootstrap, topic):
-    """chat in a pseudo-terminal: a line sent, one received, and /quit."""
+    """kafka-chat in a pseudo-terminal: a line sent, one received, and /quit."""
     import pexpect
     from conftest import spawn_pty
     e = env()
     e.update(TERM="xterm", LANG="C.UTF-8")
-    child = spawn_pty(VALGRIND[0], [*VALGRIND[1:], str(REPO / "chat"), "-b", bootstrap, "-t",
+    child = spawn_pty(VALGRIND[0], [*VALGRIND[1:], str(REPO / "kafka-chat"), "-b", bootstrap, "-t",
                                     topic, "--name", "val"], env=e, timeout=120,
                       encoding="utf-8", dimensions=(24, 120))
     child.expect_exact("YOU: ")

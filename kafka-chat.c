@@ -1,5 +1,5 @@
 /*
- * chat - send and receive in one terminal.
+ * kafka-chat - send and receive in one terminal.
  *
  * The seed's author names its fatal limit: sending and receiving need two
  * console windows. This program does both in one: what you type is sent
@@ -55,7 +55,7 @@
 #define UNREAD_MAX 1000
 
 static const struct program chat_program = {
-        "chat",
+        "kafka-chat",
         "Chat over a Kafka topic in one terminal: send and receive.",
         "What you type is sent as {\"message\": LINE, \"time\": TIME, \"sender\": NAME}\n"
         "(the original scripts ignore the sender); what others send appears above\n"
@@ -534,11 +534,11 @@ int main(int argc, char **argv)
 
         {
                 const struct kafka_property producer_defaults[] = {
-                        {"client.id", "chat"},
+                        {"client.id", "kafka-chat"},
                         {NULL, NULL},
                 };
                 const struct kafka_property consumer_defaults[] = {
-                        {"client.id", "chat"},
+                        {"client.id", "kafka-chat"},
                         /* Your place: one group per name. */
                         {"group.id", group},
                         {NULL, NULL},
