@@ -313,9 +313,35 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
         }
 }
 
+/*
+ * The next message: from what the last call took, else all that is
+ * waiting (up to CONSUMER_BATCH) in one call, which costs librdkafka one
+ * poll, one look at the clock and one wake-up for the lot instead of one
+ * each; only when nothing waits, a wait for one message, which returns as
+ * soon as it comes. Rebalances are served only inside these calls, while
+ * the batch is empty (librdkafka drops the messages of a partition that
+ * goes away from the batch it is filling), so no message left in it
+ * belongs to a partition we gave up.
+ */
+static rd_kafka_message_t *next_message(struct consumer *c, int timeout_ms)
+{
+        ssize_t n;
+
+        if (c->batch_next < c->batch_len)
+                return c->batch[c->batch_next++];
+        c->batch_len = c->batch_next = 0;
+        n = rd_kafka_consume_batch_queue(c->queue, 0 /* no wait */, c->batch, CONSUMER_BATCH);
+        if (n > 0) {
+                c->batch_len  = (size_t)n;
+                c->batch_next = 1;
+                return c->batch[0];
+        }
+        return timeout_ms ? rd_kafka_consumer_poll(c->rk, timeout_ms) : NULL;
+}
+
 rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms)
 {
-        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, timeout_ms);
+        rd_kafka_message_t *msg = next_message(c, timeout_ms);
         struct consumer_partition *part;
 
         if (!msg)
@@ -515,6 +541,8 @@ rd_kafka_resp_err_t consumer_close(struct consumer *c, int timeout_ms)
 
 void consumer_free(struct consumer *c)
 {
+        while (c->batch_next < c->batch_len) /* taken, never shown */
+                rd_kafka_message_destroy(c->batch[c->batch_next++]);
         if (c->queue)
                 rd_kafka_queue_destroy(c->queue);
         if (c->rk)

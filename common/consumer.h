@@ -30,6 +30,9 @@
 #include "output.h"
 #include "record.h"
 
+/* Messages taken from librdkafka in one call, at most. */
+#define CONSUMER_BATCH 256
+
 /* What we know of one partition of the topic. */
 struct consumer_partition {
         int64_t written;  /* the offset after the last record whose line got
@@ -73,6 +76,9 @@ struct consumer {
         struct consumer_line *lines;
         size_t nlines, cap;
         unsigned assignments;        /* times the group gave us partitions */
+        /* Messages taken from librdkafka and not yet handed out. */
+        rd_kafka_message_t *batch[CONSUMER_BATCH];
+        size_t batch_len, batch_next;
 };
 
 /* Creates the client on opts' topic: our consumer defaults, then the
