@@ -294,7 +294,7 @@ int main(int argc, char **argv)
                 return status;
         r.opts = &opts;
         output_init(&r.out, STDOUT_FILENO, opts.escape, &stop_signal);
-        if (consumer_open(&r.c, &opts, defaults, &r.out) == -1) {
+        if (consumer_open(&r.c, &opts, opts.topic, defaults, &r.out) == -1) {
                 status = EXIT_USAGE;
                 goto out;
         }

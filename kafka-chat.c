@@ -7,23 +7,29 @@
  * others send appears above your input line while GNU readline keeps your
  * half-typed line, its cursor and its history intact.
  *
- * On start it shows the last lines before your previous visit, a separator,
- * and what is new since; your place is kept as the committed offsets of a
- * group of your own (kafka-chat-NAME). Your own lines appear once the
- * broker has them, with a mark (or a failure mark). "/quit", Ctrl-D and
- * Ctrl-C leave; typing "exit" sends it and leaves, as the seed's producer
- * does.
+ * A room is a topic. On entering one it shows the last lines before your
+ * previous visit, a separator, and what is new since; your place in each
+ * room is kept as the committed offsets of a group of your own
+ * (kafka-chat-NAME). Who else is in the room comes from Kafka too (see
+ * common/presence.h), with a notice when someone comes or goes. Your own
+ * lines appear once the broker has them, with a mark (or a failure mark).
+ * Commands start with '/' (/help lists them); "/quit", Ctrl-D and Ctrl-C
+ * leave; typing "exit" sends it and leaves, as the seed's producer does.
+ *
+ * Everything this program says itself starts with "-!- ": a line that
+ * comes from a record always starts with its "[time]", so no message can
+ * pass for a notice.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -37,13 +43,15 @@
 #include "common/kafka.h"
 #include "common/options.h"
 #include "common/output.h"
+#include "common/presence.h"
 #include "common/pytime.h"
 #include "common/record.h"
+#include "common/rooms.h"
 #include "common/signals.h"
 
-#define PROMPT "YOU: "
 #define DELIVERED_MARK " ✓"
 #define FAILED_MARK " ✗"
+#define NOTICE "-!- "
 
 /* How long the main loop sleeps at most, in ms: how soon a signal counts. */
 #define TICK_MS 100
@@ -51,18 +59,23 @@
 /* Own records remembered, not to show them twice when they come back. */
 #define OWN_MAX 1024
 
-/* Unread lines shown on start at most (the rest are counted). */
+/* Unread lines shown on entering a room at most (the rest are counted). */
 #define UNREAD_MAX 1000
+
+/* How long /rooms looks at the cluster's topics, in ms. */
+#define ROOMS_TIMEOUT_MS 5000
 
 static const struct program chat_program = {
         "kafka-chat",
-        "Chat over a Kafka topic in one terminal: send and receive.",
+        "Chat over Kafka topics in one terminal: send and receive.",
         "What you type is sent as {\"message\": LINE, \"time\": TIME, \"sender\": NAME}\n"
         "(the original scripts ignore the sender); what others send appears above\n"
-        "your input line. On start, the lines before your last visit, a separator,\n"
-        "and what is new since. Your lines show once the broker has them, marked\n"
-        "✓ (or ✗ if they could not be delivered). Leave with /quit, Ctrl-D\n"
-        "or Ctrl-C; typing 'exit' sends it and leaves, as the original producer does.",
+        "your input line. A room is a topic (-t: the first one). On entering one,\n"
+        "the lines before your last visit, a separator, and what is new since.\n"
+        "Your lines show once the broker has them, marked ✓ (or ✗ if they could\n"
+        "not be delivered). Commands: /who, /join ROOM, /part, /rooms, /me TEXT,\n"
+        "/help; leave with /quit, Ctrl-D or Ctrl-C; typing 'exit' sends it and\n"
+        "leaves, as the original producer does.",
         OPT_CHAT | OPT_PARTITION,
         "  0  you left\n"
         "  1  a Kafka or terminal error ended it, or a line was not delivered\n"
@@ -74,44 +87,62 @@ static const struct program chat_program = {
 /* A line of ours on its way to the broker: the delivery report shows it. */
 struct pending {
         struct pending *next;  /* in chat.in_flight */
+        unsigned room;         /* chat.rooms_entered when it was sent */
         double time;
         size_t len;
         char text[];           /* not NUL-terminated */
+};
+
+/* The room we are in: its topic, read by the consumer core, written by
+ * the producer, and its group of who is here. */
+struct room {
+        char *name;            /* as shown: the topic less --room-prefix */
+        char *topic;
+        rd_kafka_topic_t *rkt;
+        struct consumer in;    /* what others say */
+        struct presence who;
+        int partitions;
 };
 
 struct chat {
         struct kafka_status status;  /* first: the producer's opaque */
         const struct options *opts;
         const char *name;
+        char group[512];             /* your place: kafka-chat-NAME */
         rd_kafka_t *producer;
-        rd_kafka_topic_t *rkt;
-        struct consumer in;          /* what others say */
+        struct room *room;           /* where we are */
+        char *previous;              /* the room /part goes back to */
+        unsigned rooms_entered;
         int wake[2];                 /* librdkafka writes here when events wait */
         struct output out;
         struct buf value;            /* the record being sent */
-        /* Our own records, not to show them twice: those delivered (a ring
-         * of their positions) and those whose delivery report has not come
-         * yet (a consumer may see a record before its producer hears). */
+        char prompt[300];            /* "[room] YOU: " */
+        /* Our own records, not to show them twice: those delivered to this
+         * room (a ring of their positions) and those whose delivery report
+         * has not come yet (a consumer may see a record before its
+         * producer hears). */
         struct { int32_t partition; int64_t offset; } own[OWN_MAX];
         unsigned own_next;           /* ring index */
         struct pending *in_flight;
         unsigned long failed;        /* own lines not delivered */
         int leaving;                 /* /quit, Ctrl-D, or 'exit' sent */
         int live;                    /* readline owns the input line */
+        int in_handler;              /* in on_line(): the typed line is done
+                                      * and the cursor on a fresh line */
 };
 
 /* ---- the screen --------------------------------------------------------- */
 
 /* Writes what is in c->out above the input line, keeping the line being
  * typed, its cursor and the prompt, the readline way: take the line away,
- * print, put it back. */
+ * print, put it back. What others said counts as read once shown. */
 static void show_above(struct chat *c)
 {
         int point;
         char *typed;
 
-        if (!c->live) {
-                consumer_flush(&c->in);
+        if (!c->live || c->in_handler) { /* no input line to keep */
+                consumer_flush(&c->room->in);
                 return;
         }
         point = rl_point;
@@ -119,12 +150,44 @@ static void show_above(struct chat *c)
         rl_save_prompt();
         rl_replace_line("", 0);
         rl_redisplay();
-        consumer_flush(&c->in); /* what others said counts as read once shown */
+        consumer_flush(&c->room->in);
         rl_restore_prompt();
         rl_replace_line(typed ? typed : "", 0);
         rl_point = point;
         rl_redisplay();
         free(typed);
+}
+
+/* A line of our own: "-!- " and the text (printf-style; %s arguments
+ * that are not ours go through notice_names()). */
+static void notice(struct chat *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void notice(struct chat *c, const char *fmt, ...)
+{
+        char text[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        output_str(&c->out, NOTICE);
+        output_str(&c->out, text);
+        output_str(&c->out, "\n");
+}
+
+/* "-!- " before, names (others' text: escaped) in between, after behind. */
+static void notice_names(struct chat *c, const char *before, char *const *names, size_t n,
+                         const char *after)
+{
+        output_str(&c->out, NOTICE);
+        output_str(&c->out, before);
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        output_str(&c->out, ", ");
+                output_untrusted(&c->out, names[i], strlen(names[i]));
+        }
+        output_str(&c->out, after);
+        output_str(&c->out, "\n");
 }
 
 /* A line of our own, with its delivery mark. */
@@ -158,9 +221,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                 output_str(&c->out, ")\n");
         } else {
                 show_own(c, line, DELIVERED_MARK);
-                c->own[c->own_next % OWN_MAX].partition = msg->partition;
-                c->own[c->own_next % OWN_MAX].offset    = msg->offset;
-                c->own_next++;
+                if (line->room == c->rooms_entered) { /* positions are per topic */
+                        c->own[c->own_next % OWN_MAX].partition = msg->partition;
+                        c->own[c->own_next % OWN_MAX].offset    = msg->offset;
+                        c->own_next++;
+                }
         }
         show_above(c);
         free(line);
@@ -176,6 +241,7 @@ static void send_line(struct chat *c, const char *text)
                 diag_error("out of memory");
                 return;
         }
+        line->room = c->rooms_entered;
         line->time = pytime_now();
         line->len  = len;
         memcpy(line->text, text, len);
@@ -184,7 +250,7 @@ static void send_line(struct chat *c, const char *text)
         if (record_encode(&c->value, text, len, line->time, c->name) == -1)
                 err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory */
         else
-                err = kafka_produce(c->producer, c->rkt, c->opts->partition,
+                err = kafka_produce(c->producer, c->room->rkt, c->opts->partition,
                                     c->value.data, c->value.len, line);
         if (!err) {
                 line->next   = c->in_flight;
@@ -197,43 +263,12 @@ static void send_line(struct chat *c, const char *text)
         }
 }
 
-/* readline calls this with each line typed (NULL at Ctrl-D). Its line
- * handler takes no context pointer, so the chat it serves is the one
- * other file-scope variable besides the signal flag. */
-static struct chat *line_handler_chat;
-
-static void on_line(char *text)
-{
-        struct chat *c = line_handler_chat;
-
-        if (!text || !strcmp(text, "/quit")) {
-                c->leaving = 1;
-        } else if (!strcmp(text, "/help")) {
-                output_str(&c->out, "  /quit or Ctrl-D: leave;  exit: say goodbye and "
-                                    "leave;  Up/Down: history\n");
-                show_above(c);
-        } else if (*text) {
-                add_history(text);
-                send_line(c, text);
-                /* As the seed's producer: 'exit' is sent, then we go. */
-                if (record_is_exit(text, strlen(text)))
-                        c->leaving = 1;
-        }
-        free(text);
-        /* Leaving: no new prompt (readline draws one once we return,
-         * unless the handler is gone). */
-        if (c->leaving) {
-                rl_callback_handler_remove();
-                c->live = 0;
-        }
-}
-
 /* ---- receiving ---------------------------------------------------------------- */
 
-/* Whether msg is a record of ours; c->in.rec holds it decoded. */
+/* Whether msg is a record of ours; the room's consumer holds it decoded. */
 static int is_own(const struct chat *c, const rd_kafka_message_t *msg)
 {
-        const struct record *rec = &c->in.rec;
+        const struct record *rec = &c->room->in.rec;
 
         for (unsigned i = 0; i < OWN_MAX && i < c->own_next; i++)
                 if (c->own[i].partition == msg->partition && c->own[i].offset == msg->offset)
@@ -255,23 +290,39 @@ static int is_own(const struct chat *c, const rd_kafka_message_t *msg)
  * of memory. */
 static int show_record(struct chat *c, const rd_kafka_message_t *msg)
 {
-        int shown = consumer_decode(&c->in, msg) != RECORD_BAD && !is_own(c, msg);
+        struct consumer *in = &c->room->in;
+        int shown = consumer_decode(in, msg) != RECORD_BAD && !is_own(c, msg);
 
         /* Ours are shown on delivery; an exit is someone leaving. */
         if (shown)
-                display_record(&c->out, &c->in.rec, DISPLAY_CHAT);
-        return consumer_done(&c->in, msg) == -1 ? -1 : shown;
+                display_record(&c->out, &in->rec, DISPLAY_CHAT);
+        return consumer_done(in, msg) == -1 ? -1 : shown;
 }
 
-/* A Kafka error, on screen. */
-static void show_error(struct chat *c, const rd_kafka_message_t *msg)
+/* Who came and went (others: we know we are here), as notices; and
+ * once, why we cannot know. */
+static void show_presence(struct chat *c)
 {
-        output_str(&c->out, "! ");
-        output_str(&c->out, rd_kafka_message_errstr(msg));
-        output_str(&c->out, "\n");
+        struct presence *who = &c->room->who;
+        struct presence_change change;
+
+        if (presence_serve(who, &change)) {
+                for (size_t i = 0; i < change.ncame; i++)
+                        if (strcmp(change.came[i], c->name))
+                                notice_names(c, "", &change.came[i], 1, " 님이 들어왔습니다.");
+                for (size_t i = 0; i < change.nwent; i++)
+                        if (strcmp(change.went[i], c->name))
+                                notice_names(c, "", &change.went[i], 1, " 님이 나갔습니다.");
+                presence_change_free(&change);
+        }
+        if (who->problem[0] && !who->problem_told) {
+                notice(c, "이 방에 누가 있는지 알 수 없습니다 (%s); 채팅은 계속됩니다.",
+                       who->problem);
+                who->problem_told = 1;
+        }
 }
 
-/* Serves what librdkafka has for us: records and delivery reports. */
+/* Serves what librdkafka has for us: records, delivery reports, presence. */
 static void serve_kafka(struct chat *c)
 {
         rd_kafka_message_t *msg;
@@ -281,18 +332,19 @@ static void serve_kafka(struct chat *c)
         while (read(c->wake[0], drained, sizeof(drained)) > 0)
                 ;
         rd_kafka_poll(c->producer, 0); /* delivery reports first: see is_own() */
-        while ((msg = consumer_poll(&c->in, 0))) {
+        while ((msg = consumer_poll(&c->room->in, 0))) {
                 if (!msg->err)
                         (void)show_record(c, msg); /* out of memory: shown, not stored */
                 else if (c->opts->verbose >= 0)
-                        show_error(c, msg);
+                        notice(c, "kafka: %s", rd_kafka_message_errstr(msg));
                 rd_kafka_message_destroy(msg);
         }
-        if (output_batched(&c->out) || c->in.nlines)
+        show_presence(c);
+        if (output_batched(&c->out) || c->room->in.nlines)
                 show_above(c);
 }
 
-/* ---- on start: history ---------------------------------------------------------- */
+/* ---- entering a room: history ---------------------------------------------------- */
 
 struct seen {
         double time;
@@ -312,12 +364,13 @@ static int by_time(const void *a, const void *b)
  * after saying why not. */
 static int find_places(struct chat *c, rd_kafka_topic_partition_list_t *parts, int64_t *marks)
 {
+        struct room *r = c->room;
         rd_kafka_resp_err_t err;
         int visited = 0;
 
-        err = consumer_committed(&c->in, parts, c->opts->timeout_ms);
+        err = consumer_committed(&r->in, parts, c->opts->timeout_ms);
         if (err) {
-                diag_error("cannot read the group's place in '%s': %s", c->opts->topic,
+                diag_error("cannot read the group's place in '%s': %s", r->topic,
                            rd_kafka_err2str(err));
                 return -1;
         }
@@ -325,9 +378,9 @@ static int find_places(struct chat *c, rd_kafka_topic_partition_list_t *parts, i
                 rd_kafka_topic_partition_t *tp = &parts->elems[p];
                 int64_t low, high;
 
-                if (rd_kafka_query_watermark_offsets(c->in.rk, c->opts->topic, p, &low, &high,
+                if (rd_kafka_query_watermark_offsets(r->in.rk, r->topic, p, &low, &high,
                                                      c->opts->timeout_ms)) {
-                        diag_error("cannot read the end of '%s' [%d]", c->opts->topic, p);
+                        diag_error("cannot read the end of '%s' [%d]", r->topic, p);
                         return -1;
                 }
                 visited |= tp->offset >= 0;
@@ -348,39 +401,41 @@ static int keep(struct chat *c, struct seen **list, size_t *n, rd_kafka_message_
                 return -1;
         }
         *list = grown;
-        (void)consumer_decode(&c->in, msg);
+        (void)consumer_decode(&c->room->in, msg);
         (*list)[*n].msg  = msg;
-        (*list)[*n].time = c->in.rec.time;
+        (*list)[*n].time = c->room->in.rec.time;
         (*n)++;
         return 0;
 }
 
 /*
- * Reads each partition from `history` records before our place up to its
- * end (end-of-partition events: a topic that ends in a transaction marker
- * ends too), then shows the old lines, a separator, and the new ones, each
- * in time order; the reading goes on from there, live.
+ * Reads each partition of the room from `history` records before our
+ * place up to its end (end-of-partition events: a topic that ends in a
+ * transaction marker ends too), then shows the old lines, a separator,
+ * and the new ones, each in time order; the reading goes on from there,
+ * live.
  */
-static int catch_up(struct chat *c, int partitions)
+static int catch_up(struct chat *c)
 {
-        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(partitions);
+        struct room *r = c->room;
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(r->partitions);
         struct seen *old = NULL, *fresh = NULL;
         size_t nold = 0, nfresh = 0, skipped = 0;
-        int64_t *marks = calloc((size_t)partitions, sizeof(*marks));
+        int64_t *marks = calloc((size_t)r->partitions, sizeof(*marks));
         int visited, status = -1;
         long long deadline;
         char line[128];
 
-        for (int p = 0; p < partitions; p++)
-                rd_kafka_topic_partition_list_add(parts, c->opts->topic, p);
+        for (int p = 0; p < r->partitions; p++)
+                rd_kafka_topic_partition_list_add(parts, r->topic, p);
         if (!marks || (visited = find_places(c, parts, marks)) == -1 ||
-            consumer_assign(&c->in, parts) == -1)
+            consumer_assign(&r->in, parts) == -1)
                 goto out;
 
         deadline = kafka_now_ms() + c->opts->timeout_ms;
-        while (!consumer_at_end(&c->in) && !stop_signal && !c->in.status.fatal &&
+        while (!consumer_at_end(&r->in) && !stop_signal && !r->in.status.fatal &&
                kafka_now_ms() < deadline) {
-                rd_kafka_message_t *msg = consumer_poll(&c->in, TICK_MS);
+                rd_kafka_message_t *msg = consumer_poll(&r->in, TICK_MS);
 
                 if (!msg)
                         continue;
@@ -411,8 +466,8 @@ static int catch_up(struct chat *c, int partitions)
         /* What was shown before stays read as it was: only the new lines
          * move our place. */
         for (size_t i = 0; i < nold; i++)
-                if (consumer_decode(&c->in, old[i].msg) != RECORD_BAD)
-                        display_record(&c->out, &c->in.rec, DISPLAY_CHAT);
+                if (consumer_decode(&r->in, old[i].msg) != RECORD_BAD)
+                        display_record(&c->out, &r->in.rec, DISPLAY_CHAT);
         if (visited)
                 snprintf(line, sizeof(line), "──── 지난 방문 이후 새 메시지 %zu개 ────\n",
                          nfresh + skipped);
@@ -426,7 +481,10 @@ static int catch_up(struct chat *c, int partitions)
         for (size_t i = 0; i < nfresh; i++)
                 if (show_record(c, fresh[i].msg) == -1)
                         goto out;
-        consumer_flush(&c->in);
+        /* On a first visit the place is the end: all of that was seen. */
+        for (int p = 0; p < r->partitions; p++)
+                consumer_shown_until(&r->in, p, marks[p]);
+        show_above(c);
         status = 0;
 out:
         for (size_t i = 0; i < nold; i++)
@@ -438,6 +496,253 @@ out:
         free(marks);
         rd_kafka_topic_partition_list_destroy(parts);
         return status;
+}
+
+/* ---- rooms -------------------------------------------------------------------- */
+
+/* Leaves a room: your place in it is committed, the others see you go. */
+static void close_room(struct chat *c, struct room *r)
+{
+        rd_kafka_resp_err_t err;
+
+        if (!r)
+                return;
+        err = consumer_close(&r->in, c->opts->timeout_ms);
+        if (err && c->opts->verbose >= 0)
+                diag_warn("cannot keep your place in '%s': %s", r->topic, rd_kafka_err2str(err));
+        consumer_free(&r->in);
+        presence_close(&r->who);
+        if (r->rkt)
+                rd_kafka_topic_destroy(r->rkt);
+        free(r->name);
+        free(r->topic);
+        free(r);
+}
+
+/* Opens the room called name: its topic (asking for it creates it where
+ * the broker allows), a reader of it and a place in its group of who is
+ * here. Returns the room, or NULL after saying why (*status: the exit
+ * status that fits). */
+static struct room *open_room(struct chat *c, const char *name, int *status)
+{
+        const struct kafka_property consumer_defaults[] = {
+                {"client.id", "kafka-chat"},
+                /* Your place: one group per name, a place per room. */
+                {"group.id", c->group},
+                {NULL, NULL},
+        };
+        struct room *r = calloc(1, sizeof(*r));
+        int partitions;
+
+        *status = EXIT_USAGE;
+        if (!r || !(r->name = strdup(name)) ||
+            !(r->topic = malloc(strlen(c->opts->room_prefix) + strlen(name) + 1))) {
+                diag_error("out of memory");
+                goto error;
+        }
+        strcat(strcpy(r->topic, c->opts->room_prefix), name);
+        if (consumer_open(&r->in, c->opts, r->topic, consumer_defaults, &c->out) == -1)
+                goto error;
+        r->in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
+        *status    = EXIT_UNREACHABLE;
+        r->rkt  = rd_kafka_topic_new(c->producer, r->topic, NULL);
+        if (!r->rkt) {
+                diag_error("topic '%s': %s", r->topic, rd_kafka_err2str(rd_kafka_last_error()));
+                goto error;
+        }
+        if (kafka_wait_ready(c->producer, &c->status, r->topic, c->opts->timeout_ms,
+                             &r->partitions) == -1 ||
+            consumer_wait_ready(&r->in, c->opts->timeout_ms, &partitions) == -1)
+                goto error;
+        /* Once the topic is there: its group subscribes to it. */
+        if (presence_open(&r->who, c->opts, r->topic, c->name) == -1) {
+                *status = EXIT_USAGE;
+                goto error;
+        }
+        /* librdkafka wakes our poll() through the pipe. */
+        rd_kafka_queue_io_event_enable(r->in.queue, c->wake[1], "!", 1);
+        presence_wake(&r->who, c->wake[1]);
+        return r;
+
+error:
+        if (stop_signal)
+                *status = EXIT_OK;
+        close_room(c, r);
+        return NULL;
+}
+
+/* Makes r the room we are in, leaving the one we were in, and shows its
+ * history. Returns 0, or -1 (the room we were in is left anyway). */
+static int enter(struct chat *c, struct room *r)
+{
+        if (c->room) {
+                free(c->previous);
+                c->previous = strdup(c->room->name);
+                close_room(c, c->room);
+        }
+        c->room = r;
+        c->rooms_entered++;
+        c->own_next = 0; /* the positions of our records are the old topic's */
+        snprintf(c->prompt, sizeof(c->prompt), "[%s] YOU: ", r->name);
+        if (c->live)
+                rl_set_prompt(c->prompt);
+        return catch_up(c);
+}
+
+/* /join ROOM (and /part): to another room, if it can be opened. */
+static void join(struct chat *c, const char *name)
+{
+        struct room *r;
+        int status;
+
+        if (!rooms_valid_name(name)) {
+                notice(c, "방 이름에는 글자, 숫자, '.', '_', '-'만 쓸 수 있습니다: /join ROOM");
+        } else if (!strcmp(name, c->room->name)) {
+                notice(c, "이미 %s 방에 있습니다.", name);
+        } else if (!(r = open_room(c, name, &status))) {
+                notice(c, "%s 방에 들어갈 수 없습니다; %s 방에 그대로 있습니다.", name,
+                       c->room->name);
+        } else if (enter(c, r) == -1) {
+                notice(c, "%s 방의 지난 메시지를 읽을 수 없습니다.", name);
+        }
+        show_above(c);
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+static void help(struct chat *c)
+{
+        static const char *const lines[] = {
+                "명령:",
+                "  /who           이 방에 지금 있는 사람",
+                "  /join ROOM     ROOM 방으로 (방은 토픽입니다)",
+                "  /part          전에 있던 방으로 돌아가기",
+                "  /rooms         채팅 기록이 있는 방 목록",
+                "  /me TEXT       \"* 이름 TEXT\"를 보내기",
+                "  //TEXT         /로 시작하는 줄을 보내기",
+                "  /quit, Ctrl-D  나가기;  exit: 작별 인사를 보내고 나가기;  위/아래: 입력 기록",
+        };
+
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+                notice(c, "%s", lines[i]);
+}
+
+static void who(struct chat *c)
+{
+        const struct presence *p = &c->room->who;
+        char before[300];
+
+        if (p->problem[0]) {
+                notice(c, "이 방에 누가 있는지 알 수 없습니다 (%s).", p->problem);
+        } else if (!p->known) {
+                notice(c, "아직 모릅니다; 잠시 후 다시 /who");
+        } else {
+                snprintf(before, sizeof(before), "%s 방에 지금 %zu명: ", c->room->name, p->count);
+                notice_names(c, before, p->names, p->count, "");
+        }
+}
+
+static void rooms(struct chat *c)
+{
+        char **names, errstr[512], before[64];
+        long n = rooms_list(c->opts, c->opts->room_prefix, ROOMS_TIMEOUT_MS, &names, errstr,
+                            sizeof(errstr));
+
+        if (n < 0) {
+                notice(c, "방 목록을 읽을 수 없습니다: %s", errstr);
+                return;
+        }
+        snprintf(before, sizeof(before), "방 %ld개: ", n);
+        notice_names(c, before, names, (size_t)n, n ? "" : "(없음)");
+        rooms_free(names);
+}
+
+/* /me TEXT: an ordinary message, "* NAME TEXT", which the seed shows too. */
+static void action(struct chat *c, const char *text)
+{
+        size_t len = strlen(c->name) + strlen(text) + 4;
+        char *line = malloc(len);
+
+        if (!line) {
+                diag_error("out of memory");
+                return;
+        }
+        snprintf(line, len, "* %s %s", c->name, text);
+        send_line(c, line);
+        free(line);
+}
+
+/* A line that starts with '/'. */
+static void command(struct chat *c, const char *line)
+{
+        const char *arg = strchr(line, ' ');
+        size_t len = arg ? (size_t)(arg - line) : strlen(line);
+
+        while (arg && *arg == ' ')
+                arg++;
+#define IS(name) (len == sizeof(name) - 1 && !strncmp(line, name, len))
+        if (IS("/quit")) {
+                c->leaving = 1;
+        } else if (IS("/help")) {
+                help(c);
+        } else if (IS("/who")) {
+                who(c);
+        } else if (IS("/join") && arg && *arg) {
+                join(c, arg);
+        } else if (IS("/join")) {
+                notice(c, "어느 방으로? /join ROOM");
+        } else if (IS("/part") && c->previous) {
+                char *back = strdup(c->previous);
+
+                if (back)
+                        join(c, back);
+                free(back);
+        } else if (IS("/part")) {
+                notice(c, "돌아갈 방이 없습니다 (/quit: 나가기).");
+        } else if (IS("/rooms")) {
+                rooms(c);
+        } else if (IS("/me") && arg && *arg) {
+                action(c, arg);
+        } else {
+                notice(c, "알 수 없는 명령입니다: %.*s (/help); 아무것도 보내지 않았습니다.", (int)len,
+                       line);
+        }
+#undef IS
+        show_above(c);
+}
+
+/* readline calls this with each line typed (NULL at Ctrl-D). Its line
+ * handler takes no context pointer, so the chat it serves is the one
+ * other file-scope variable besides the signal flag. */
+static struct chat *line_handler_chat;
+
+static void on_line(char *text)
+{
+        struct chat *c = line_handler_chat;
+
+        c->in_handler = 1;
+        if (!text) {
+                c->leaving = 1;
+        } else if (*text) {
+                add_history(text);
+                if (text[0] == '/' && text[1] != '/') {
+                        command(c, text);
+                } else {
+                        /* "//..." sends a line that starts with '/'. */
+                        send_line(c, text[0] == '/' ? text + 1 : text);
+                        /* As the seed's producer: 'exit' is sent, then we go. */
+                        if (record_is_exit(text, strlen(text)))
+                                c->leaving = 1;
+                }
+        }
+        free(text);
+        c->in_handler = 0;
+        /* Leaving: no new prompt (readline draws one once we return,
+         * unless the handler is gone). */
+        if (c->leaving) {
+                rl_callback_handler_remove();
+                c->live = 0;
+        }
 }
 
 /* ---- set-up -------------------------------------------------------------------- */
@@ -454,33 +759,25 @@ static const char *login_name(void)
         return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "anonymous";
 }
 
+/* Whether the chat must end: you left, a signal, or Kafka failed for good. */
+static int over(const struct chat *c)
+{
+        return c->leaving || stop_signal || c->status.fatal || c->room->in.status.fatal;
+}
+
 /* Waits for input or for Kafka, then serves what came. */
 static void run(struct chat *c)
 {
-        while (!c->leaving && !stop_signal && !c->status.fatal && !c->in.status.fatal) {
+        while (!over(c)) {
                 struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {c->wake[0], POLLIN, 0}};
 
                 if (poll(fds, 2, TICK_MS) == -1 && errno != EINTR)
                         break;
                 if (fds[0].revents & (POLLIN | POLLHUP))
                         rl_callback_read_char();
-                serve_kafka(c);
+                if (!over(c))
+                        serve_kafka(c);
         }
-}
-
-/* librdkafka wakes our poll() through the pipe when either client has
- * something for us. Returns 0, or -1 with errno set. */
-static int wake_on_events(struct chat *c)
-{
-        rd_kafka_queue_t *main_queue;
-
-        if (pipe(c->wake) == -1 || fcntl(c->wake[0], F_SETFL, O_NONBLOCK) == -1)
-                return -1;
-        main_queue = rd_kafka_queue_get_main(c->producer);
-        rd_kafka_queue_io_event_enable(c->in.queue, c->wake[1], "!", 1);
-        rd_kafka_queue_io_event_enable(main_queue, c->wake[1], "!", 1);
-        rd_kafka_queue_destroy(main_queue);
-        return 0;
 }
 
 /* The chat itself, from the first prompt until you leave; then what is
@@ -492,7 +789,7 @@ static void talk(struct chat *c)
          * handler gives the terminal back. */
         rl_catch_signals  = 0;
         line_handler_chat = c;
-        rl_callback_handler_install(PROMPT, on_line);
+        rl_callback_handler_install(c->prompt, on_line);
         c->live = 1;
         run(c);
         if (c->live) { /* a signal or an error, not the user, ended it */
@@ -500,18 +797,21 @@ static void talk(struct chat *c)
                 rl_callback_handler_remove();
                 output_str(&c->out, "\n");
         }
-        consumer_flush(&c->in);
+        consumer_flush(&c->room->in);
         kafka_drain(c->producer, c->opts->timeout_ms, c->opts->verbose >= 0);
-        consumer_flush(&c->in);
+        consumer_flush(&c->room->in);
 }
 
 int main(int argc, char **argv)
 {
         struct options opts;
         struct chat c;
-        char group[512];
-        int partitions, status;
-        rd_kafka_resp_err_t err;
+        struct room *first;
+        const struct kafka_property producer_defaults[] = {
+                {"client.id", "kafka-chat"},
+                {NULL, NULL},
+        };
+        int status;
 
         memset(&c, 0, sizeof(c));
         c.wake[0] = c.wake[1] = -1;
@@ -523,71 +823,58 @@ int main(int argc, char **argv)
                 options_free(&opts);
                 return EXIT_USAGE;
         }
+        if (!rooms_valid_name(opts.topic)) {
+                diag_error("'%s' is not a room name: letters, digits, '.', '_' and '-' only",
+                           opts.topic);
+                options_hint();
+                options_free(&opts);
+                return EXIT_USAGE;
+        }
         /* readline edits UTF-8 text as characters; numbers stay in the C
          * locale (LC_NUMERIC), as --timeout was read. */
         setlocale(LC_CTYPE, "");
         c.opts           = &opts;
         c.name           = opts.name ? opts.name : login_name();
         c.status.verbose = opts.verbose;
-        snprintf(group, sizeof(group), "kafka-chat-%s", c.name);
+        snprintf(c.group, sizeof(c.group), "kafka-chat-%s", c.name);
         output_init(&c.out, STDOUT_FILENO, ESCAPE_ALWAYS, NULL);
 
+        status     = EXIT_USAGE;
+        c.producer = kafka_producer_new(&opts, producer_defaults, &c.status, on_delivery, NULL);
+        if (!c.producer)
+                goto out;
+        status = EXIT_FAILURE_RUN;
+        if (signals_install() == -1 || pipe(c.wake) == -1 ||
+            fcntl(c.wake[0], F_SETFL, O_NONBLOCK) == -1) {
+                diag_error("cannot set up: %m");
+                goto out;
+        }
         {
-                const struct kafka_property producer_defaults[] = {
-                        {"client.id", "kafka-chat"},
-                        {NULL, NULL},
-                };
-                const struct kafka_property consumer_defaults[] = {
-                        {"client.id", "kafka-chat"},
-                        /* Your place: one group per name. */
-                        {"group.id", group},
-                        {NULL, NULL},
-                };
+                rd_kafka_queue_t *main_queue = rd_kafka_queue_get_main(c.producer);
 
-                status = EXIT_USAGE;
-                c.producer = kafka_producer_new(&opts, producer_defaults, &c.status,
-                                                on_delivery, &c.rkt);
-                if (!c.producer || consumer_open(&c.in, &opts, consumer_defaults, &c.out) == -1)
-                        goto out;
+                rd_kafka_queue_io_event_enable(main_queue, c.wake[1], "!", 1);
+                rd_kafka_queue_destroy(main_queue);
         }
-        c.in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
-        status    = EXIT_FAILURE_RUN;
-        if (signals_install() == -1) {
-                diag_error("cannot set up: %m");
+        first = open_room(&c, opts.topic, &status);
+        if (!first)
                 goto out;
-        }
-        if (kafka_wait_ready(c.producer, &c.status, opts.topic, opts.timeout_ms,
-                             &partitions) == -1 ||
-            consumer_wait_ready(&c.in, opts.timeout_ms, &partitions) == -1) {
-                status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
-                goto out;
-        }
-        if (wake_on_events(&c) == -1) {
-                diag_error("cannot set up: %m");
-                goto out;
-        }
 
         output_str(&c.out, "채팅 프로그램 - ");
         output_untrusted(&c.out, c.name, strlen(c.name));
-        output_str(&c.out, " (/quit 또는 Ctrl-D로 종료)\n");
+        output_str(&c.out, " (/help: 명령, /quit 또는 Ctrl-D로 종료)\n");
         output_flush(&c.out);
-        if (catch_up(&c, partitions) == -1)
+        status = EXIT_FAILURE_RUN;
+        if (enter(&c, first) == -1)
                 goto out;
         talk(&c);
 
-        if (c.in.status.fatal)
-                diag_error("kafka: %s", c.in.status.reason);
-        status = c.status.fatal || c.in.status.fatal || c.failed ? EXIT_FAILURE_RUN : EXIT_OK;
-        /* Your place: what was shown, for the next visit. */
-        err = consumer_close(&c.in, opts.timeout_ms);
-        if (err && opts.verbose >= 0)
-                diag_warn("cannot keep your place in '%s': %s", opts.topic,
-                          rd_kafka_err2str(err));
-
+        if (c.room->in.status.fatal)
+                diag_error("kafka: %s", c.room->in.status.reason);
+        status = c.status.fatal || c.room->in.status.fatal || c.failed ? EXIT_FAILURE_RUN
+                                                                        : EXIT_OK;
 out:
-        consumer_free(&c.in);
-        if (c.rkt)
-                rd_kafka_topic_destroy(c.rkt);
+        close_room(&c, c.room); /* your place in it, for the next visit */
+        free(c.previous);
         if (c.producer)
                 rd_kafka_destroy(c.producer);
         for (int i = 0; i < 2; i++)

@@ -169,10 +169,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
         struct consumer *c = opaque;
-        int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
-        rd_kafka_error_t *error = NULL;
-        rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        char errstr[512];
 
         if (c->status.verbose >= 1)
                 diag_note("group %s %d partition(s)%s", assign ? "assigned" : "revoked",
@@ -182,28 +180,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 note_ends(c, parts);
                 mark_assigned(c, parts, 1);
                 c->assignments++;
-                if (cooperative)
-                        error = rd_kafka_incremental_assign(rk, parts);
-                else
-                        result = rd_kafka_assign(rk, parts);
         } else {
                 let_go(c, parts, rd_kafka_assignment_lost(rk));
-                if (cooperative)
-                        error = rd_kafka_incremental_unassign(rk, parts);
-                else
-                        result = rd_kafka_assign(rk, NULL);
         }
-        if (error) {
-                diag_warn("cannot %s partitions: %s", assign ? "take" : "give up",
-                          rd_kafka_error_string(error));
-                rd_kafka_error_destroy(error);
-        } else if (result) {
-                diag_warn("cannot %s partitions: %s", assign ? "take" : "give up",
-                          rd_kafka_err2str(result));
-        }
+        if (kafka_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
+                diag_warn("cannot %s partitions: %s", assign ? "take" : "give up", errstr);
 }
 
-int consumer_open(struct consumer *c, const struct options *opts,
+int consumer_open(struct consumer *c, const struct options *opts, const char *topic,
                   const struct kafka_property *defaults, struct output *out)
 {
         /* Reading history (-o, --since) leaves the group's position alone. */
@@ -217,7 +201,7 @@ int consumer_open(struct consumer *c, const struct options *opts,
         memset(c, 0, sizeof(*c));
         c->rec            = (struct record)RECORD_INIT;
         c->status.verbose = opts->verbose;
-        c->topic          = opts->topic;
+        c->topic          = topic;
         c->out            = out;
         c->commit         = opts->commit;
         c->warn           = opts->verbose >= 0;
@@ -413,6 +397,21 @@ static void set_offset(rd_kafka_topic_partition_list_t *list, const char *topic,
         if (!tp)
                 tp = rd_kafka_topic_partition_list_add(list, topic, p);
         tp->offset = offset;
+}
+
+void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset)
+{
+        struct consumer_partition *part = partition(c, p);
+        rd_kafka_topic_partition_list_t *list;
+
+        if (!part || !part->assigned || offset <= part->written)
+                return;
+        part->written = offset;
+        list = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(list, c->topic, p)->offset = offset;
+        if (rd_kafka_offsets_store(c->rk, list) && c->status.verbose >= 1)
+                diag_note("cannot store the offset of %s [%d]", c->topic, (int)p);
+        rd_kafka_topic_partition_list_destroy(list);
 }
 
 int consumer_flush(struct consumer *c)

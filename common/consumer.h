@@ -81,11 +81,11 @@ struct consumer {
         size_t batch_len, batch_next;
 };
 
-/* Creates the client on opts' topic: our consumer defaults, then the
- * program's (a list ended by a NULL key: client.id, group.id), then the
- * config file and the command line. Lines go to out. Returns 0, or -1
- * after saying why (a usage error: a bad property). */
-int consumer_open(struct consumer *c, const struct options *opts,
+/* Creates the client on topic: our consumer defaults, then the program's
+ * (a list ended by a NULL key: client.id, group.id), then the config file
+ * and the command line. Lines go to out. Returns 0, or -1 after saying why
+ * (a usage error: a bad property). */
+int consumer_open(struct consumer *c, const struct options *opts, const char *topic,
                   const struct kafka_property *defaults, struct output *out);
 
 /* Waits until the broker answers and the topic is there (see
@@ -125,6 +125,11 @@ enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t 
  * is stored once consumer_flush() wrote that far. Returns 0, or -1 when out
  * of memory. */
 int consumer_done(struct consumer *c, const rd_kafka_message_t *msg);
+
+/* Notes that everything before offset in partition p counts as shown
+ * (the one-window chat's history, shown at another visit): stored for
+ * commit, never moving the place back. */
+void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset);
 
 /* Writes out c->out's batch, then stores the offsets of the records whose
  * lines got out. Returns what output_flush() returned. */

@@ -295,6 +295,30 @@ error:
         return NULL;
 }
 
+int kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                    const rd_kafka_topic_partition_list_t *parts, char *errstr, size_t size)
+{
+        int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        rd_kafka_error_t *error = NULL;
+        rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+        if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE"))
+                error = assign ? rd_kafka_incremental_assign(rk, parts)
+                               : rd_kafka_incremental_unassign(rk, parts);
+        else
+                result = rd_kafka_assign(rk, assign ? parts : NULL);
+        if (error) {
+                snprintf(errstr, size, "%s", rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return -1;
+        }
+        if (result) {
+                snprintf(errstr, size, "%s", rd_kafka_err2str(result));
+                return -1;
+        }
+        return 0;
+}
+
 size_t kafka_conf_number(rd_kafka_t *rk, const char *key)
 {
         char value[32];
@@ -535,7 +559,8 @@ rd_kafka_t *kafka_producer_new(const struct options *opts,
         rd_kafka_conf_t *conf;
         rd_kafka_t *rk;
 
-        *rkt = NULL;
+        if (rkt)
+                *rkt = NULL;
         snprintf(timeout, sizeof(timeout), "%d", opts->timeout_ms);
         conf = kafka_conf_new(opts,
                               (const struct kafka_property *const[]){
@@ -551,6 +576,8 @@ rd_kafka_t *kafka_producer_new(const struct options *opts,
                 rd_kafka_conf_destroy(conf);
                 return NULL;
         }
+        if (!rkt)
+                return rk;
         *rkt = rd_kafka_topic_new(rk, opts->topic, NULL);
         if (!*rkt) {
                 diag_error("topic '%s': %s", opts->topic,

@@ -51,6 +51,14 @@ long long kafka_now_ms(void);
  * usable "time" (the current time if it has none either). */
 double kafka_message_time(const rd_kafka_message_t *msg);
 
+/* In a rebalance callback: takes the partitions the group hands over
+ * (err RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) or gives up those it takes
+ * back, the way the group's protocol wants: one by one for cooperative
+ * rebalancing (and KIP-848's), all at once for eager. Returns 0, or -1
+ * with the reason in errstr. */
+int kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                    const rd_kafka_topic_partition_list_t *parts, char *errstr, size_t size);
+
 /* A numeric property of the client's configuration (0 if unset). */
 size_t kafka_conf_number(rd_kafka_t *rk, const char *key);
 
@@ -81,7 +89,7 @@ rd_kafka_resp_err_t kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
                                   int32_t partition, const void *value, size_t len,
                                   void *opaque);
 
-/* A producer on opts' topic (*rkt): our producer defaults, then the
+/* A producer, and with rkt its handle of opts' topic: our producer defaults, then the
  * program's (NULL-key ended), message.timeout.ms from --timeout, then the
  * user's (see kafka_conf_new()). Returns NULL after saying why. */
 rd_kafka_t *kafka_producer_new(const struct options *opts,

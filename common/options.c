@@ -25,6 +25,7 @@ enum {
         LONG_JSON,
         LONG_COMMIT,
         LONG_HISTORY,
+        LONG_ROOM_PREFIX,
 };
 
 static const struct option_desc {
@@ -53,6 +54,10 @@ static const struct option_desc {
          "your name in the chat (default: your login name)"},
         {LONG_HISTORY, "history", "N", OPT_CHAT,
          "show the N lines before your last visit (default 10)"},
+        {LONG_ROOM_PREFIX, "room-prefix", "PREFIX", OPT_CHAT,
+         "rooms are the topics named PREFIX+ROOM (-t and\n"
+         "/join name the ROOM); without it, any topic that\n"
+         "holds chat records"},
         {'o', "offset", "WHERE", OPT_READ,
          "start at: stored (the group's position, the\n"
          "default), beginning, end, N, or -N (N before the\n"
@@ -241,6 +246,7 @@ enum options_result options_parse(struct options *opts,
         opts->topic      = DEFAULT_TOPIC;
         opts->timeout_ms = DEFAULT_TIMEOUT_MS;
         opts->history    = DEFAULT_HISTORY;
+        opts->room_prefix = "";
         opts->properties = calloc((size_t)argc + 1, sizeof(*opts->properties));
         if (!opts->properties) {
                 diag_error("out of memory");
@@ -347,6 +353,9 @@ enum options_result options_parse(struct options *opts,
                                 goto usage;
                         }
                         opts->history = (int)number;
+                        break;
+                case LONG_ROOM_PREFIX:
+                        opts->room_prefix = optarg;
                         break;
                 case 'o':
                         if (parse_offset(optarg, opts) == -1) {

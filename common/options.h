@@ -28,7 +28,7 @@ enum {
         OPT_PARTITION = 1 << 2, /* -p */
         OPT_NAME      = 1 << 3, /* --name, producer_chat's wording */
         OPT_READ      = 1 << 4, /* consumer_chat's -o, --since, -c, -e ... */
-        OPT_CHAT      = 1 << 5, /* chat's --name, -g and --history */
+        OPT_CHAT      = 1 << 5, /* kafka-chat's --name, -g, --history, --room-prefix */
 };
 
 /* Where a consumer starts reading (-o, --since). */
@@ -69,6 +69,8 @@ struct options {
         int json;                 /* --json */
         int commit;               /* --commit: also with -o or --since */
         int history;              /* chat's --history */
+        const char *room_prefix;  /* chat's --room-prefix: rooms are the
+                                   * topics named PREFIX+ROOM; "" if none */
         const char **properties;  /* -X KEY=VALUE, in command-line order */
         size_t nproperties;
 };

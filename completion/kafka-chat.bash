@@ -29,7 +29,7 @@ _kafka_chat_options()
         opts+=(-g --group -o --offset --since --commit -c --count
                -e --exit-at-end --idle-timeout --json --escape) ;;
     kafka-chat)
-        opts+=(-p --partition -g --group --name --history) ;;
+        opts+=(-p --partition -g --group --name --history --room-prefix) ;;
     *)
         return ;;
     esac
@@ -41,7 +41,7 @@ _kafka_chat_takes_argument()
 {
     case $1 in
     -b | --bootstrap-server | -t | --topic | -p | --partition | -g | --group | \
-    --name | --history | -o | --offset | --since | -c | --count | \
+    --name | --history | --room-prefix | -o | --offset | --since | -c | --count | \
     --idle-timeout | -F | --config | -X | --timeout | --escape)
         return 0 ;;
     esac

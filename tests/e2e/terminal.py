@@ -1,5 +1,6 @@
 """The one-window chat in a pseudo-terminal, and the screen a user would
 see there (rendered by pyte, a VT100 emulator)."""
+import re
 import time
 
 import pexpect
@@ -14,8 +15,10 @@ class Terminal:
     """A chat in a pseudo-terminal, and what its screen shows."""
 
     def __init__(self, bootstrap, topic, name, *args):
+        self.topic = topic
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
+        self.raw = b""  # everything it wrote, for lines longer than the screen
         e = env()
         e.update(TERM="xterm", LANG="C.UTF-8")
         self.child = spawn_pty(binary("kafka-chat"), ["-b", bootstrap, "-t", topic, "--name", name,
@@ -25,7 +28,9 @@ class Terminal:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             try:
-                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.05))
+                data = self.child.read_nonblocking(65536, timeout=0.05)
+                self.raw += data
+                self.stream.feed(data)
             except pexpect.TIMEOUT:
                 pass
             except pexpect.EOF:
@@ -41,6 +46,26 @@ class Terminal:
             if any(text in l for l in self.lines()):
                 return
         raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
+
+    def written_lines(self, start):
+        """The lines it wrote that start with start, whole (however long),
+        as the bytes came."""
+        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.raw.decode(errors="replace"))
+        return [l for l in text.replace("\r", "\n").split("\n") if l.startswith(start)]
+
+    def wait_for_written(self, start, timeout=20):
+        """Waits for a line that starts with start (however long: the
+        screen may have scrolled past its beginning); returns it."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.pump(0.1)
+            found = self.written_lines(start)
+            if found:
+                return found[-1]
+        raise AssertionError(f"no line starting with {start!r}")
+
+    def prompt(self):
+        return f"[{self.topic}] YOU: "
 
     def type(self, keys):
         self.child.send(keys)

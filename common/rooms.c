@@ -1,0 +1,160 @@
+#include "rooms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka.h"
+#include "record.h"
+
+/* A client that reads the ends of partitions by hand: it joins no group
+ * and commits nothing (librdkafka's assign wants a group.id all the same). */
+static const struct kafka_property sampler_defaults[] = {
+        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
+        {"client.id", "kafka-chat"},
+        {"group.id", "kafka-chat.rooms"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"log.connection.close", "false"},
+        {NULL, NULL},
+};
+
+int rooms_valid_name(const char *name)
+{
+        size_t len = strlen(name);
+
+        if (len == 0 || len > 249 || !strcmp(name, ".") || !strcmp(name, ".."))
+                return 0;
+        return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789._-") == len;
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void rooms_free(char **rooms)
+{
+        for (size_t i = 0; rooms && rooms[i]; i++)
+                free(rooms[i]);
+        free(rooms);
+}
+
+/* Marks in is_room the topics (by their index in md) whose newest records
+ * are chat records, reading ROOMS_SAMPLE of them from the end of every
+ * partition until each partition ends or timeout_ms passed. */
+static int sample(rd_kafka_t *rk, const struct rd_kafka_metadata *md, const char *prefix,
+                  char *is_room, int timeout_ms, char *errstr, size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
+        struct record rec = RECORD_INIT;
+        long long deadline = kafka_now_ms() + timeout_ms;
+        int left = 0, status = -1;
+        rd_kafka_resp_err_t err;
+
+        for (int t = 0; t < md->topic_cnt; t++) {
+                const struct rd_kafka_metadata_topic *topic = &md->topics[t];
+
+                if (topic->err || !strncmp(topic->topic, "__", 2) ||
+                    strncmp(topic->topic, prefix, strlen(prefix)) != 0)
+                        continue;
+                for (int p = 0; p < topic->partition_cnt; p++, left++)
+                        rd_kafka_topic_partition_list_add(parts, topic->topic,
+                                                          topic->partitions[p].id)->offset =
+                                RD_KAFKA_OFFSET_TAIL(ROOMS_SAMPLE);
+        }
+        if (left && (err = rd_kafka_assign(rk, parts))) {
+                snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
+                goto out;
+        }
+        while (left > 0 && kafka_now_ms() < deadline) {
+                rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 100 /* ms */);
+                const char *name;
+
+                if (!msg)
+                        continue;
+                name = rd_kafka_topic_name(msg->rkt);
+                if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        left--;
+                else if (!msg->err && record_decode(&rec, msg->payload, msg->len) != RECORD_BAD)
+                        for (int t = 0; t < md->topic_cnt; t++)
+                                if (!strcmp(md->topics[t].topic, name))
+                                        is_room[t] = 1;
+                rd_kafka_message_destroy(msg);
+        }
+        status = 0;
+out:
+        record_free(&rec);
+        rd_kafka_topic_partition_list_destroy(parts);
+        return status;
+}
+
+long rooms_list(const struct options *opts, const char *prefix, int timeout_ms,
+                char ***rooms, char *errstr, size_t errstr_size)
+{
+        struct kafka_status status;
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk = NULL;
+        rd_kafka_resp_err_t err;
+        char *is_room = NULL;
+        long n = -1;
+
+        *rooms = NULL;
+        memset(&status, 0, sizeof(status));
+        status.verbose = -1; /* its errors are ours to word */
+        conf = kafka_conf_new(opts, (const struct kafka_property *const[]){sampler_defaults, NULL},
+                              &status);
+        if (!conf) {
+                snprintf(errstr, errstr_size, "bad settings");
+                return -1;
+        }
+        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+        if (!rk) {
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        err = rd_kafka_metadata(rk, 1 /* all topics */, NULL, &md, timeout_ms);
+        if (err) {
+                snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
+                goto out;
+        }
+        is_room = calloc((size_t)md->topic_cnt + 1, 1);
+        *rooms  = calloc((size_t)md->topic_cnt + 1, sizeof(**rooms));
+        if (!is_room || !*rooms) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto out;
+        }
+        if (*prefix) { /* named by prefix: no need to look inside */
+                for (int t = 0; t < md->topic_cnt; t++)
+                        is_room[t] = !md->topics[t].err && strncmp(md->topics[t].topic, "__", 2) &&
+                                     !strncmp(md->topics[t].topic, prefix, strlen(prefix)) &&
+                                     md->topics[t].topic[strlen(prefix)];
+        } else if (sample(rk, md, prefix, is_room, timeout_ms, errstr, errstr_size) == -1) {
+                goto out;
+        }
+        n = 0;
+        for (int t = 0; t < md->topic_cnt; t++)
+                if (is_room[t] && !((*rooms)[n++] = strdup(md->topics[t].topic + strlen(prefix)))) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        n = -1;
+                        goto out;
+                }
+        qsort(*rooms, (size_t)n, sizeof(**rooms), by_name);
+out:
+        if (n == -1) {
+                rooms_free(*rooms);
+                *rooms = NULL;
+        }
+        free(is_room);
+        if (md)
+                rd_kafka_metadata_destroy(md);
+        (void)rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        return n;
+}
