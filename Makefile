@@ -237,9 +237,11 @@ demo:
 
 # Throughput, latency and memory against kcat and the seed scripts, on a
 # broker of its own; writes bench/RESULTS.md.
+# ... on both builds: the system librdkafka's and the current one's.
 bench:
 	$(SETUP) test
 	$(MAKE) all
+	$(MAKE) LIBRDKAFKA=current all
 	$(PYTHON) bench/run.py
 
 clean:

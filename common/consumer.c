@@ -15,7 +15,13 @@
 /* The local queue: queued.min.messages, and a cap on its kilobytes high
  * enough that the count is what binds for chat-sized records. */
 #define QUEUE_MIN_MESSAGES "20000"
-#define QUEUE_MAX_KBYTES "32768"
+#define QUEUE_MAX_KBYTES "16384"
+
+/* Bytes a fetch may bring per partition: four times librdkafka's 1 MiB,
+ * so reading a long topic takes a quarter of the fetch requests (and of
+ * the broker's and the kernel's work for them); with the queue's cap this
+ * still bounds the memory for prefetched records. */
+#define FETCH_PARTITION_BYTES "4194304"
 
 /* Both programs' consumer settings; the README's table says why. */
 static const struct kafka_property consumer_defaults[] = {
@@ -39,6 +45,7 @@ static const struct kafka_property consumer_defaults[] = {
         /* Bounded memory for prefetched records. */
         {"queued.min.messages", QUEUE_MIN_MESSAGES},
         {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
+        {"fetch.message.max.bytes", FETCH_PARTITION_BYTES},
         /* Where a partition ends, also one that ends in a transaction
          * marker (which is never delivered). */
         {"enable.partition.eof", "true"},

@@ -1,11 +1,16 @@
 #include "display.h"
 
+#include <string.h>
+
+/* Our own text of known length. */
+#define PUT(out, literal) output_text(out, literal, sizeof(literal) - 1)
+
 /* "[when]": every line starts with the record's time. */
 static void put_time(struct output *out, const char *text)
 {
-        output_str(out, "[");
+        PUT(out, "[");
         output_str(out, text);
-        output_str(out, "]");
+        PUT(out, "]");
 }
 
 /* The sender's name, or the seed's FRIEND for a record without one. */
@@ -14,7 +19,7 @@ static void put_sender(struct output *out, const char *name, size_t len)
         if (name)
                 output_untrusted(out, name, len);
         else
-                output_str(out, "FRIEND");
+                PUT(out, "FRIEND");
 }
 
 void display_line(struct output *out, const char *when, const char *name,
@@ -22,13 +27,13 @@ void display_line(struct output *out, const char *when, const char *name,
                   const char *suffix)
 {
         put_time(out, when);
-        output_str(out, "[");
+        PUT(out, "[");
         put_sender(out, name, name_len);
-        output_str(out, "] ");
+        PUT(out, "] ");
         output_untrusted(out, message, message_len);
         if (suffix)
                 output_str(out, suffix);
-        output_str(out, "\n");
+        PUT(out, "\n");
 }
 
 void display_record(struct output *out, const struct record *rec, enum display_style style)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "utf8.h"
@@ -46,11 +47,7 @@ void output_text(struct output *out, const char *s, size_t len)
 
 void output_str(struct output *out, const char *s)
 {
-        size_t len = 0;
-
-        while (s[len])
-                len++;
-        put(out, s, len);
+        put(out, s, strlen(s));
 }
 
 /* Code points that would drive a terminal or disguise text: C0 and C1

@@ -198,9 +198,16 @@ static int shortest_digits_fast(double x, char digits[20], int *decpt)
                                         break;
                                 continue;
                         }
+                        /* At most 17 significant digits: c fits in 64
+                         * bits, whose division by 10 is a multiplication
+                         * (a 128-bit one is a libgcc call per digit). */
                         n = 0;
-                        for (u128 q = c; q; q /= 10)
-                                text[n++] = (char)('0' + (int)(q % 10));
+                        if (c >> 64 == 0)
+                                for (uint64_t q = (uint64_t)c; q; q /= 10)
+                                        text[n++] = (char)('0' + (int)(q % 10));
+                        else
+                                for (u128 q = c; q; q /= 10)
+                                        text[n++] = (char)('0' + (int)(q % 10));
                         *decpt = n - f;
                         while (n > 1 && text[0] == '0') { /* trailing zeros */
                                 memmove(text, text + 1, (size_t)--n);

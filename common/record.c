@@ -170,27 +170,58 @@ static const unsigned char hex_plus_one[256] = {
         ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-/* Printable ASCII other than '"' and '\\': copied as it is. */
-static int is_plain(unsigned char c)
+/* What the scanner does with each byte of a JSON string: copy it (plain
+ * printable ASCII: by far the most common), stop there (the closing
+ * quote), read an escape, check a UTF-8 sequence, or give up (a raw
+ * control character, which JSON does not allow). One table look-up per
+ * byte instead of four comparisons. */
+enum { COPY, QUOTE, ESCAPE, UTF8, BAD };
+
+#define CLASS(c) ((c) < 0x20 ? BAD : (c) >= 0x80 ? UTF8 : (c) == '"' ? QUOTE \
+                  : (c) == '\\' ? ESCAPE : COPY)
+#define CLASS4(c) CLASS(c), CLASS((c) + 1), CLASS((c) + 2), CLASS((c) + 3)
+#define CLASS16(c) CLASS4(c), CLASS4((c) + 4), CLASS4((c) + 8), CLASS4((c) + 12)
+#define CLASS64(c) CLASS16(c), CLASS16((c) + 16), CLASS16((c) + 32), CLASS16((c) + 48)
+static const unsigned char byte_class[256] = {
+        CLASS64(0), CLASS64(64), CLASS64(128), CLASS64(192),
+};
+
+/*
+ * How many of the 8 bytes at p are plain printable ASCII (COPY), the way
+ * byte_class[] says, with a few operations on all eight at once (SWAR)
+ * instead of a test and an unpredictable branch per byte: a byte is
+ * flagged if it is >= 0x80, < 0x20, '"' or '\\'. Borrows can flag bytes
+ * after a flagged one too, but never one before it, so the lowest flag
+ * (little-endian: the first byte) is right.
+ */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+static size_t plain8(const unsigned char *p)
 {
-        return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+        uint64_t v, flags;
+
+        memcpy(&v, p, sizeof(v));
+        flags = (v & HIGHS) | ((v - 0x20 * ONES) & ~v & HIGHS) | HAS_ZERO(v ^ ('"' * ONES)) |
+                HAS_ZERO(v ^ ('\\' * ONES));
+        return flags ? (size_t)__builtin_ctzll(flags) / 8 : 8;
 }
 
 /* Reads 4 hex digits; -1 if they are not there. */
 static long hex4(const char *s, const char *end)
 {
-        long v = 0;
+        int a, b, c, d;
 
         if (end - s < 4)
                 return -1;
-        for (int i = 0; i < 4; i++) {
-                int digit = hex_plus_one[(unsigned char)s[i]] - 1;
-
-                if (digit < 0)
-                        return -1;
-                v = v * 16 + digit;
-        }
-        return v;
+        a = hex_plus_one[(unsigned char)s[0]] - 1;
+        b = hex_plus_one[(unsigned char)s[1]] - 1;
+        c = hex_plus_one[(unsigned char)s[2]] - 1;
+        d = hex_plus_one[(unsigned char)s[3]] - 1;
+        if ((a | b | c | d) < 0)
+                return -1;
+        return (long)(a << 12 | b << 8 | c << 4 | d);
 }
 
 /* Decodes the JSON string body at *pos (after its opening quote) into
@@ -199,39 +230,55 @@ static long hex4(const char *s, const char *end)
  * lone surrogates. */
 static int scan_string(struct buf *text, const char **pos, const char *end)
 {
-        const char *p = *pos;
+        const unsigned char *p = (const unsigned char *)*pos, *e = (const unsigned char *)end;
         char *out;
 
         /* Decoding never lengthens JSON text: write straight into room
          * for all of it. */
-        if (buf_reserve(text, (size_t)(end - p)) == -1)
+        if (buf_reserve(text, (size_t)(e - p)) == -1)
                 return -1;
         out = text->data;
 
-        while (p < end && *p != '"') {
-                const char *run = p;
+        for (;;) {
                 long unit;
+                int32_t cp;
 
-                /* A run to copy as it is: plain ASCII and valid UTF-8. */
-                for (;;) {
-                        int32_t cp;
+                /* A run to copy as it is, eight bytes at a time: the room
+                 * reserved above holds them (out never passes p). */
+                if (p < e && byte_class[*p] == COPY) { /* not right after an escape */
+                        for (size_t n = 8; n == 8 && e - p >= 8;) {
+                                n = plain8(p);
+                                memcpy(out, p, 8);
+                                out += n;
+                                p += n;
+                        }
+                        while (p < e && byte_class[*p] == COPY)
+                                *out++ = (char)*p++;
+                }
+                if (p == e)
+                        return -1;
+                switch (byte_class[*p]) {
+                case QUOTE:
+                        text->len = (size_t)(out - text->data);
+                        *pos      = (const char *)p + 1;
+                        return 0;
+                case UTF8: { /* only in text that was not ensure_ascii'd */
+                        size_t step = utf8_next(p, (size_t)(e - p), &cp);
 
-                        while (p < end && is_plain((unsigned char)*p))
-                                p++;
-                        if (p == end || (unsigned char)*p < 0x80)
-                                break;
-                        p += utf8_next((const unsigned char *)p, (size_t)(end - p), &cp);
                         if (cp == UTF8_INVALID)
                                 return -1;
+                        memcpy(out, p, step);
+                        out += step;
+                        p += step;
+                        continue;
                 }
-                memcpy(out, run, (size_t)(p - run));
-                out += p - run;
-                if (p == end || *p == '"')
-                        break;
-                if (*p != '\\' || ++p == end)
-                        return -1; /* a raw control character, or a lone '\\' */
-
+                case BAD:
+                        return -1; /* a raw control character */
+                }
+                if (++p == e)
+                        return -1; /* a lone '\\' */
                 switch (*p++) {
+                case 'u':  break; /* the common one: non-ASCII text */
                 case '"':  *out++ = '"';  continue;
                 case '\\': *out++ = '\\'; continue;
                 case '/':  *out++ = '/';  continue;
@@ -240,31 +287,40 @@ static int scan_string(struct buf *text, const char **pos, const char *end)
                 case 'n':  *out++ = '\n'; continue;
                 case 'r':  *out++ = '\r'; continue;
                 case 't':  *out++ = '\t'; continue;
-                case 'u':  break;
                 default:   return -1;
                 }
-                unit = hex4(p, end);
+                unit = hex4((const char *)p, end);
                 if (unit < 0)
                         return -1;
                 p += 4;
-                if (unit >= 0xD800 && unit <= 0xDBFF) {
-                        long low = (end - p >= 2 && p[0] == '\\' && p[1] == 'u')
-                                           ? hex4(p + 2, end) : -1;
+                if (unit < 0x80) {
+                        *out++ = (char)unit;
+                        continue;
+                }
+                if (unit < 0x800) {
+                        *out++ = (char)(0xC0 | unit >> 6);
+                        *out++ = (char)(0x80 | (unit & 0x3F));
+                        continue;
+                }
+                if (unit < 0xD800 || unit > 0xDFFF) { /* the rest of the BMP: Hangul */
+                        *out++ = (char)(0xE0 | unit >> 12);
+                        *out++ = (char)(0x80 | (unit >> 6 & 0x3F));
+                        *out++ = (char)(0x80 | (unit & 0x3F));
+                        continue;
+                }
+                if (unit <= 0xDBFF) { /* a high surrogate: its low one must follow */
+                        long low = (e - p >= 2 && p[0] == '\\' && p[1] == 'u')
+                                           ? hex4((const char *)p + 2, end) : -1;
 
                         if (low < 0xDC00 || low > 0xDFFF)
                                 return -1;
                         p += 6;
-                        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
-                        return -1;
+                        out += utf8_encode(out, (int32_t)(0x10000 + ((unit - 0xD800) << 10) +
+                                                          (low - 0xDC00)));
+                        continue;
                 }
-                out += utf8_encode(out, (int32_t)unit);
+                return -1; /* a lone low surrogate */
         }
-        if (p == end)
-                return -1;
-        text->len = (size_t)(out - text->data);
-        *pos = p + 1;
-        return 0;
 }
 
 /* Checks the JSON number grammar at p and returns its end, or NULL. */
@@ -298,6 +354,18 @@ static const char *scan_number(const char *p, const char *end)
                         return NULL;
         }
         return p;
+}
+
+/* The double next to d (positive and finite), up or down: nextafter()'s
+ * answer from d's bits, without a call per record. */
+static double next_double(double d, int up)
+{
+        uint64_t bits;
+
+        memcpy(&bits, &d, sizeof(bits));
+        bits = up ? bits + 1 : bits - 1;
+        memcpy(&d, &bits, sizeof(d));
+        return d;
 }
 
 /*
@@ -345,11 +413,26 @@ static int fast_number(const char *p, const char *end, double *out)
         }
         if (frac >= (int)(sizeof(pow10) / sizeof(pow10[0])))
                 return -1;
+        if (m == 0) {
+                *out = negative ? -0.0 : 0.0;
+                return 0;
+        }
+        /* Clinger's fast path: m and 10^frac both exact doubles, so the
+         * division, rounded once by the hardware, is strtod()'s answer. */
+        if (m <= ((uint64_t)1 << 53) && frac <= 22) {
+                static const double exact10[] = {
+                        1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+                d    = (double)m / exact10[frac];
+                *out = negative ? -d : d;
+                return 0;
+        }
 
         q         = (long double)m / pow10[frac];
         d         = (double)q;
-        mid_up    = ((long double)d + (long double)nextafter(d, INFINITY)) / 2;
-        mid_down  = ((long double)d + (long double)nextafter(d, -INFINITY)) / 2;
+        mid_up    = ((long double)d + (long double)next_double(d, 1)) / 2;
+        mid_down  = ((long double)d + (long double)next_double(d, 0)) / 2;
         tolerance = q * 0x1p-62L;
         if (fabsl(q - mid_up) <= tolerance || fabsl(q - mid_down) <= tolerance)
                 return -1;
