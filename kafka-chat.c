@@ -545,7 +545,7 @@ static struct room *open_room(struct chat *c, const char *name, int *status)
                 goto error;
         r->in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
         *status    = EXIT_UNREACHABLE;
-        r->rkt  = rd_kafka_topic_new(c->producer, r->topic, NULL);
+        r->rkt     = rd_kafka_topic_new(c->producer, r->topic, NULL);
         if (!r->rkt) {
                 diag_error("topic '%s': %s", r->topic, rd_kafka_err2str(rd_kafka_last_error()));
                 goto error;

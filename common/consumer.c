@@ -161,12 +161,12 @@ static void choose_starts(struct consumer *c, rd_kafka_topic_partition_list_t *p
                 rd_kafka_topic_partition_list_destroy(committed);
 }
 
-/* Forgets the records fetched but not shown of partitions going away. */
+/* Lets partitions go. What was shown of them is stored while they are
+ * still ours, and librdkafka commits it as it lets them go; not for
+ * partitions lost: another member reads them already, and our commit
+ * would move its place back. */
 static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *parts, int lost)
 {
-        /* What was shown of them is stored while they are ours; librdkafka
-         * commits it as it lets them go. Not for partitions lost: another
-         * member reads them already, and our commit would move it back. */
         if (!lost && c->nlines)
                 consumer_flush(c);
         mark_assigned(c, parts, 0);
@@ -184,8 +184,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                           parts->cnt, !assign && rd_kafka_assignment_lost(rk) ? " (lost)" : "");
         if (assign) {
                 choose_starts(c, parts);
-                note_ends(c, parts);
                 mark_assigned(c, parts, 1);
+                note_ends(c, parts);
                 c->assignments++;
         } else {
                 let_go(c, parts, rd_kafka_assignment_lost(rk));

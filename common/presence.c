@@ -74,7 +74,10 @@ int presence_open(struct presence *p, const struct options *opts, const char *to
         rd_kafka_resp_err_t err;
 
         memset(p, 0, sizeof(*p));
-        p->status.verbose = opts->verbose;
+        /* Its errors are for presence_serve() to word, once, in the chat:
+         * not for the error callback to print (the other two clients say
+         * what matters, a broker gone say). */
+        p->status.verbose = -1;
         snprintf(p->group, sizeof(p->group), "kafka-chat.room.%s", topic);
         snprintf(client_id, sizeof(client_id), PRESENCE_CLIENT_PREFIX "%s", name);
         conf = kafka_conf_new(opts, (const struct kafka_property *const[]){presence_defaults, NULL},
@@ -212,13 +215,15 @@ static int take_answer(struct presence *p, rd_kafka_event_t *ev, struct presence
         p->names = names;
         p->count = count;
         p->known = 1;
-        if (came < 0 || went < 0 || first) {
+        /* The first list is who was here already; and no news (or no
+         * memory to tell it) is no change. */
+        if (first || came < 0 || went < 0 || (came == 0 && went == 0)) {
                 presence_change_free(change);
                 return 0;
         }
         change->ncame = (size_t)came;
         change->nwent = (size_t)went;
-        return came > 0 || went > 0;
+        return 1;
 }
 
 /* Asks the group's coordinator for its members; the answer comes to

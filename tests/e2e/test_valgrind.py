@@ -50,9 +50,12 @@ def test_usage_errors_under_valgrind_are_clean():
 
 
 def test_chat_session_under_valgrind_is_clean(bootstrap, topic):
-    """kafka-chat in a pseudo-terminal: a line sent, one received, and /quit."""
+    """kafka-chat in a pseudo-terminal: a line sent, one received, someone
+    coming into the room and going (with the member lists between that
+    say nothing new), /who, /rooms, /join and /part, and /quit."""
     import pexpect
     from conftest import spawn_pty
+    from terminal import Terminal, ready
     e = env()
     e.update(TERM="xterm", LANG="C.UTF-8")
     child = spawn_pty(VALGRIND[0], [*VALGRIND[1:], str(REPO / "kafka-chat"), "-b", bootstrap, "-t",
@@ -64,6 +67,18 @@ def test_chat_session_under_valgrind_is_clean(bootstrap, topic):
     subprocess.run([str(REPO / "producer_chat"), "-b", bootstrap, "-t", topic, "--name", "x"],
                    input=b"from elsewhere\n", check=True, timeout=60)
     child.expect_exact("[x] from elsewhere")
+    friend = ready(Terminal(bootstrap, topic, "friend"))
+    child.expect_exact("-!- friend 님이 들어왔습니다.")
+    child.sendline("/who")
+    child.expect_exact("방에 지금 2명: friend, val")
+    assert friend.leave() == 0
+    child.expect_exact("-!- friend 님이 나갔습니다.")
+    child.sendline("/rooms")
+    child.expect_exact("-!- 방 ")
+    child.sendline(f"/join {topic}-2")
+    child.expect_exact(f"[{topic}-2] YOU: ")
+    child.sendline("/part")
+    child.expect_exact(f"[{topic}] YOU: ")
     child.sendline("/quit")
     child.expect(pexpect.EOF)
     child.close()
