@@ -17,11 +17,14 @@
 #define QUEUE_MIN_MESSAGES "20000"
 #define QUEUE_MAX_KBYTES "16384"
 
-/* Bytes a fetch may bring per partition: four times librdkafka's 1 MiB,
- * so reading a long topic takes a quarter of the fetch requests (and of
- * the broker's and the kernel's work for them); with the queue's cap this
- * still bounds the memory for prefetched records. */
-#define FETCH_PARTITION_BYTES "4194304"
+/* Bytes a fetch may bring per partition, and in all: eight times
+ * librdkafka's 1 MiB per partition, so reading a long topic takes an eighth
+ * of the fetch requests (and of the broker's and the kernel's work for
+ * them, on cores the broker may share); the total (librdkafka's is 50 MiB)
+ * keeps one response, and with the queue's cap the prefetched records,
+ * bounded whatever the number of partitions. */
+#define FETCH_PARTITION_BYTES "8388608"
+#define FETCH_BYTES "8388608"
 
 /* Both programs' consumer settings; the README's table says why. */
 static const struct kafka_property consumer_defaults[] = {
@@ -46,6 +49,7 @@ static const struct kafka_property consumer_defaults[] = {
         {"queued.min.messages", QUEUE_MIN_MESSAGES},
         {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
         {"fetch.message.max.bytes", FETCH_PARTITION_BYTES},
+        {"fetch.max.bytes", FETCH_BYTES},
         /* Where a partition ends, also one that ends in a transaction
          * marker (which is never delivered). */
         {"enable.partition.eof", "true"},
