@@ -48,7 +48,7 @@ static const struct program consumer_program = {
         "On a terminal, control characters in messages (escape sequences, CR,\n"
         "bidi overrides) are shown escaped, as \\x1b or \\u202e.",
         OPT_GROUP | OPT_ESCAPE | OPT_READ,
-        "  0  an 'exit' record, Ctrl-C or SIGTERM ended it\n"
+        "  0  an 'exit' record, Ctrl-C, SIGTERM or a closed terminal ended it\n"
         "  1  a Kafka or output error ended it\n"
         "  2  usage error\n"
         "  3  could not use Kafka: unreachable, authentication or TLS failure,\n"
