@@ -1,12 +1,18 @@
-# kafka-chat: producer_chat and consumer_chat, C ports of a Python chat.
+# kafka-chat: producer_chat and consumer_chat, C ports of a Python chat,
+# and kafka-chat, the chat in one window.
 #
-#   make              build both programs
+#   make              build the three programs (WERROR=1: with -Werror)
 #   make demo         set up, start a local Kafka, run a short chat
 #   make test         set up, build, run unit and end-to-end tests
 #   make test-asan    the same under AddressSanitizer and UBSan
+#   make test-cross   a cross-section of the tests (KAFKA_VERSION=, LIBRDKAFKA=)
+#   make check-fresh  the README's two commands on a fresh Debian 12 root
 #   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
 #   make cluster / cluster-stop / cluster-clean three local Kafka nodes
 #   make bench        benchmarks against kcat and the seed scripts
+#   make deb / check-deb   the Debian package, and a test of it installed
+#   make install / uninstall   PREFIX (/usr/local), DESTDIR
+#   make LIBRDKAFKA=current ...   against the current librdkafka
 #
 # Set-up (Debian packages, a Python venv, Kafka jars) is done by
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
