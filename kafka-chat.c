@@ -190,6 +190,28 @@ static void notice_names(struct chat *c, const char *before, char *const *names,
         output_str(&c->out, "\n");
 }
 
+/* A warning about one of our clients (kafka_warn(): a broker gone, say):
+ * while you type, a notice above your line; before and after, stderr. */
+static void on_warning(void *ctx, const char *text)
+{
+        struct chat *c = ctx;
+
+        if (!c->live) {
+                diag_warn("%s", text);
+                return;
+        }
+        output_str(&c->out, NOTICE);
+        output_untrusted(&c->out, text, strlen(text)); /* brokers' words among ours */
+        output_str(&c->out, "\n");
+}
+
+/* Makes on_warning() the way a client's warnings come. */
+static void take_warnings(struct chat *c, struct kafka_status *status)
+{
+        status->warn_to  = on_warning;
+        status->warn_ctx = c;
+}
+
 /* A line of our own, with its delivery mark. */
 static void show_own(struct chat *c, const struct pending *line, const char *mark)
 {
@@ -509,7 +531,8 @@ static void close_room(struct chat *c, struct room *r)
                 return;
         err = consumer_close(&r->in, c->opts->timeout_ms);
         if (err && c->opts->verbose >= 0)
-                diag_warn("cannot keep your place in '%s': %s", r->topic, rd_kafka_err2str(err));
+                kafka_warn(&r->in.status, "cannot keep your place in '%s': %s", r->topic,
+                           rd_kafka_err2str(err));
         consumer_free(&r->in);
         presence_close(&r->who);
         if (r->rkt)
@@ -544,6 +567,7 @@ static struct room *open_room(struct chat *c, const char *name, int *status)
         if (consumer_open(&r->in, c->opts, r->topic, consumer_defaults, &c->out) == -1)
                 goto error;
         r->in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
+        take_warnings(c, &r->in.status);
         *status    = EXIT_UNREACHABLE;
         r->rkt     = rd_kafka_topic_new(c->producer, r->topic, NULL);
         if (!r->rkt) {
@@ -559,6 +583,7 @@ static struct room *open_room(struct chat *c, const char *name, int *status)
                 *status = EXIT_USAGE;
                 goto error;
         }
+        take_warnings(c, &r->who.status);
         /* librdkafka wakes our poll() through the pipe. */
         rd_kafka_queue_io_event_enable(r->in.queue, c->wake[1], "!", 1);
         presence_wake(&r->who, c->wake[1]);
@@ -836,6 +861,7 @@ int main(int argc, char **argv)
         c.opts           = &opts;
         c.name           = opts.name ? opts.name : login_name();
         c.status.verbose = opts.verbose;
+        take_warnings(&c, &c.status);
         snprintf(c.group, sizeof(c.group), "kafka-chat-%s", c.name);
         output_init(&c.out, STDOUT_FILENO, ESCAPE_ALWAYS, NULL);
 

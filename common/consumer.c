@@ -195,7 +195,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 let_go(c, parts, rd_kafka_assignment_lost(rk));
         }
         if (kafka_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
-                diag_warn("cannot %s partitions: %s", assign ? "take" : "give up", errstr);
+                kafka_warn(&c->status, "cannot %s partitions: %s", assign ? "take" : "give up",
+                           errstr);
 }
 
 int consumer_open(struct consumer *c, const struct options *opts, const char *topic,
@@ -370,11 +371,11 @@ enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t 
         enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
 
         if (c->rec.problem[0] && c->warn)
-                diag_warn("%s [%d] offset %lld: %s%s", c->topic, (int)msg->partition,
-                          (long long)msg->offset, c->rec.problem,
-                          st == RECORD_BAD        ? " (skipped)"
-                          : st == RECORD_TIME_BAD ? " (shown with the Kafka timestamp)"
-                                                  : "");
+                kafka_warn(&c->status, "%s [%d] offset %lld: %s%s", c->topic,
+                           (int)msg->partition, (long long)msg->offset, c->rec.problem,
+                           st == RECORD_BAD        ? " (skipped)"
+                           : st == RECORD_TIME_BAD ? " (shown with the Kafka timestamp)"
+                                                   : "");
         if (st == RECORD_TIME_BAD) {
                 c->rec.time = kafka_message_time(msg);
                 if (pytime_format_cached(&c->rec.clock, c->rec.time, c->rec.when) == -1)
@@ -545,7 +546,7 @@ rd_kafka_resp_err_t consumer_close(struct consumer *c, int timeout_ms)
                 err = RD_KAFKA_RESP_ERR_NO_ERROR;
         left = rd_kafka_consumer_close(c->rk);
         if (left && !c->status.fatal && c->status.verbose >= 0)
-                diag_warn("leaving the group: %s", rd_kafka_err2str(left));
+                kafka_warn(&c->status, "leaving the group: %s", rd_kafka_err2str(left));
         return err;
 }
 

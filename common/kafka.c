@@ -1,5 +1,6 @@
 #include "kafka.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,20 @@ static const char *certificate_problem(int x509_error)
         return "the certificate could not be verified";
 }
 
+void kafka_warn(const struct kafka_status *status, const char *fmt, ...)
+{
+        char text[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        if (status->warn_to)
+                status->warn_to(status->warn_ctx, text);
+        else
+                diag_warn("%s", text);
+}
+
 /* Called from rd_kafka_poll() and friends, in the main thread. */
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
@@ -67,7 +82,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                 return; /* kafka_wait_connected() words the outcome */
         if (status->verbose >= 1 || status->fatal ||
             (status->verbose >= 0 && code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN))
-                diag_warn("kafka: %s", reason);
+                kafka_warn(status, "kafka: %s", reason);
 }
 
 /* Called by OpenSSL (through librdkafka's threads) for each certificate of

@@ -13,6 +13,10 @@
 
 #include "options.h"
 
+/* Where a program takes its clients' warnings while it runs, instead of
+ * stderr: the one-window chat shows them above the line being typed. */
+typedef void kafka_warn_fn(void *ctx, const char *text);
+
 /* What librdkafka's callbacks report to the main loop. It is the
  * configuration's opaque: every callback gets it. Owned by main. */
 struct kafka_status {
@@ -26,7 +30,14 @@ struct kafka_status {
         atomic_int certificate_error;
         unsigned long delivered;      /* producers: delivery reports, good */
         unsigned long failed;         /*            and failed */
+        kafka_warn_fn *warn_to;       /* NULL: stderr (diag_warn) */
+        void *warn_ctx;
 };
+
+/* A warning about the client of status (printf-style): to status->warn_to
+ * if the program set one, else on stderr. Main thread only. */
+void kafka_warn(const struct kafka_status *status, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 struct kafka_property {
         const char *key;

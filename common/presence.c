@@ -227,7 +227,12 @@ static int take_answer(struct presence *p, rd_kafka_event_t *ev, struct presence
 }
 
 /* Asks the group's coordinator for its members; the answer comes to
- * p->answers. */
+ * p->answers, one request at a time. Its timeout is the longest there is
+ * (an hour): librdkafka up to 2.14 at least frees a coordinator request
+ * that timed out while the coordinator was away, and aborts on it once
+ * the coordinator is back (librdkafka issue 4605, a broker restarted
+ * while you chat). Waiting instead costs nothing: the list is stale while
+ * the broker is away, and the answer comes when it is back. */
 static void ask(struct presence *p)
 {
         const char *groups[] = {p->group};
@@ -235,7 +240,7 @@ static void ask(struct presence *p)
                 rd_kafka_AdminOptions_new(p->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
 
         if (options)
-                (void)rd_kafka_AdminOptions_set_request_timeout(options, 5000, NULL, 0);
+                (void)rd_kafka_AdminOptions_set_request_timeout(options, 3600 * 1000, NULL, 0);
         rd_kafka_DescribeConsumerGroups(p->rk, groups, 1, options, p->answers);
         if (options)
                 rd_kafka_AdminOptions_destroy(options);
