@@ -121,10 +121,8 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac,
                   now.tv_nsec / 1000000, level, fac, line);
 }
 
-/* Sets one property. The error names the key and where it came from,
- * never the value: it may be a password. */
-static int set(rd_kafka_conf_t *conf, const char *key, const char *value,
-               const char *origin)
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                   const char *origin)
 {
         char errstr[512];
 
@@ -184,7 +182,7 @@ static int load_file(rd_kafka_conf_t *conf, const char *path, int verbose)
                 }
                 *eq = '\0';
                 snprintf(origin, sizeof(origin), "%s:%u:", path, lineno);
-                if (set(conf, trim(key), trim(eq + 1), origin) == -1)
+                if (kafka_conf_set(conf, trim(key), trim(eq + 1), origin) == -1)
                         goto out;
         }
         status = ferror(fp) ? -1 : 0;
@@ -254,7 +252,7 @@ static int set_defaults(rd_kafka_conf_t *conf, const struct kafka_property *defa
 {
         for (; defaults->key; defaults++)
                 if (!(consumer_protocol && classic_only(defaults->key)) &&
-                    set(conf, defaults->key, defaults->value, "default") == -1)
+                    kafka_conf_set(conf, defaults->key, defaults->value, "default") == -1)
                         return -1;
         return 0;
 }
@@ -275,9 +273,9 @@ rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
                 goto error;
 
         if (opts->bootstrap &&
-            set(conf, "bootstrap.servers", opts->bootstrap, "-b:") == -1)
+            kafka_conf_set(conf, "bootstrap.servers", opts->bootstrap, "-b:") == -1)
                 goto error;
-        if (opts->group && set(conf, "group.id", opts->group, "-g:") == -1)
+        if (opts->group && kafka_conf_set(conf, "group.id", opts->group, "-g:") == -1)
                 goto error;
 
         for (size_t i = 0; i < opts->nproperties; i++) {
@@ -291,7 +289,7 @@ rd_kafka_conf_t *kafka_conf_new(const struct options *opts,
                 }
                 memcpy(key, opts->properties[i], keylen);
                 key[keylen] = '\0';
-                if (set(conf, key, eq + 1, "-X") == -1)
+                if (kafka_conf_set(conf, key, eq + 1, "-X") == -1)
                         goto error;
         }
 

@@ -44,6 +44,12 @@ struct kafka_property {
         const char *value;
 };
 
+/* Sets one property of conf. Returns 0, or -1 after an error that names
+ * the key and where it came from (origin: "-X", "default"), never the
+ * value: it may be a password. */
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                   const char *origin);
+
 /* Builds a configuration: first the defaults, lists of them ended by a
  * NULL key (ours for the kind of client, then the program's), then the config
  * file (see options.h), then -b and -g, then each -X in order, so the user

@@ -54,17 +54,6 @@ static void refused(struct presence *p, rd_kafka_resp_err_t err, const char *rea
                 snprintf(p->problem, sizeof(p->problem), "%s", reason);
 }
 
-/* Sets a property that presence needs whatever the user's settings say. */
-static int force(rd_kafka_conf_t *conf, const char *key, const char *value)
-{
-        char errstr[512];
-
-        if (rd_kafka_conf_set(conf, key, value, errstr, sizeof(errstr)) == RD_KAFKA_CONF_OK)
-                return 0;
-        diag_error("%s: %s", key, errstr);
-        return -1;
-}
-
 int presence_open(struct presence *p, const struct options *opts, const char *topic,
                   const char *name)
 {
@@ -84,8 +73,10 @@ int presence_open(struct presence *p, const struct options *opts, const char *to
                               &p->status);
         if (!conf)
                 return -1;
-        /* After the user's settings: -g names the place, not the room. */
-        if (force(conf, "group.id", p->group) == -1 || force(conf, "client.id", client_id) == -1) {
+        /* After the user's settings, whatever they say: -g names the
+         * place, not the room. */
+        if (kafka_conf_set(conf, "group.id", p->group, "presence") == -1 ||
+            kafka_conf_set(conf, "client.id", client_id, "presence") == -1) {
                 rd_kafka_conf_destroy(conf);
                 return -1;
         }
