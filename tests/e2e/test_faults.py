@@ -111,7 +111,9 @@ def test_broker_restart_mid_stream_loses_and_doubles_nothing(broker, topic, grou
     feeder.join(timeout=120)
     assert prod.wait(timeout=120) == 0, prod.stderr.read().decode()
     assert cons.wait(timeout=120) == 0, cons.stderr.read().decode()
-    assert shown(out) == [line(i) for i in range(count)]
+    sent = [json.loads(v)["message"] for v in kcat_values(broker.bootstrap, topic)]
+    assert sent == [line(i) for i in range(count)] + ["exit"]  # the producer's side
+    assert shown(out) == [line(i) for i in range(count)]  # the consumer's
 
 
 def test_unreachable_at_start_names_the_address(broker):
