@@ -22,7 +22,9 @@
 #include "common/consumer.h"
 #include "common/diag.h"
 #include "common/display.h"
-#include "common/kafka.h"
+#include "common/client.h"
+#include "common/config.h"
+#include "common/deadline.h"
 #include "common/options.h"
 #include "common/output.h"
 #include "common/pyjson.h"
@@ -99,13 +101,13 @@ static void keep_fetching(struct reader *r)
                 return;
         r->queue_peak = 0;
 
-        if (rd_kafka_assignment(r->c.rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        if (rd_kafka_assignment(r->c.client.rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
                 return;
         for (int i = 0; i < parts->cnt; i++) {
                 int64_t low, high;
 
                 /* The answer does not matter; the request does. */
-                rd_kafka_query_watermark_offsets(r->c.rk, parts->elems[i].topic,
+                rd_kafka_query_watermark_offsets(r->c.client.rk, parts->elems[i].topic,
                                                  parts->elems[i].partition, &low, &high,
                                                  1000 /* ms at most */);
         }
@@ -212,8 +214,8 @@ static int consume(struct reader *r)
         int done = 0;    /* an exit record, or -c, -e or --idle-timeout said so */
         int flushed = 0; /* the last flush: 0 all out, -1 broken or cut short */
 
-        r->last_record_ms = kafka_now_ms();
-        while (!done && !stop_signal && !c->status.fatal && flushed == 0) {
+        r->last_record_ms = deadline_now_ms();
+        while (!done && !stop_signal && !c->client.fatal && flushed == 0) {
                 rd_kafka_message_t *msg;
 
                 /* Flush whenever nothing more is waiting, or the batch is
@@ -226,7 +228,7 @@ static int consume(struct reader *r)
                         else if (!c->nlines && output_reader_gone(&r->out))
                                 break;
                         else if (!c->nlines && opts->idle_ms &&
-                                 kafka_now_ms() - r->last_record_ms >= opts->idle_ms)
+                                 deadline_now_ms() - r->last_record_ms >= opts->idle_ms)
                                 done = 1;
                         if (c->nlines)
                                 flushed = consumer_flush(c);
@@ -239,7 +241,7 @@ static int consume(struct reader *r)
                         continue;
                 }
                 if (opts->idle_ms)
-                        r->last_record_ms = kafka_now_ms();
+                        r->last_record_ms = deadline_now_ms();
                 done = handle(r, msg);
                 rd_kafka_message_destroy(msg);
                 if (done == -1) {
@@ -256,7 +258,7 @@ static int consume(struct reader *r)
 
         /* What is left, and the seed's farewell on Ctrl-C; not after a
          * stop signal cut a write short: the reader has half a line. */
-        if (flushed == 0 && !r->out.broken && !c->status.fatal) {
+        if (flushed == 0 && !r->out.broken && !c->client.fatal) {
                 if (c->nlines)
                         flushed = consumer_flush(c);
                 if (flushed == 0 && !done && stop_signal == SIGINT && !opts->json) {
@@ -264,20 +266,21 @@ static int consume(struct reader *r)
                         consumer_flush(c);
                 }
         }
-        if (c->status.fatal) /* a static member fenced by another, say */
-                diag_error("kafka: %s", c->status.reason);
+        if (c->client.fatal) /* a static member fenced by another, say */
+                diag_error("kafka: %s", c->client.reason);
         if (r->out.broken && !reader_left(&r->out)) {
                 errno = r->out.error;
                 diag_error("writing output: %m");
                 return EXIT_FAILURE_RUN;
         }
         /* A reader that went away is a normal end. */
-        return c->status.fatal ? EXIT_FAILURE_RUN : EXIT_OK;
+        return c->client.fatal ? EXIT_FAILURE_RUN : EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
         struct options opts;
+        struct config cfg = {0};
         struct reader r;
         const struct kafka_property defaults[] = {
                 {"client.id", "consumer_chat"},
@@ -285,6 +288,7 @@ int main(int argc, char **argv)
                 {NULL, NULL},
         };
         rd_kafka_resp_err_t err;
+        struct deadline until;
         int partitions;
         int status;
 
@@ -294,14 +298,15 @@ int main(int argc, char **argv)
                 return status;
         r.opts = &opts;
         output_init(&r.out, STDOUT_FILENO, opts.escape, &stop_signal);
-        if (consumer_open(&r.c, &opts, opts.topic, defaults, &r.out) == -1) {
+        if (config_load(&cfg, &opts) == -1 ||
+            consumer_open(&r.c, &cfg, opts.topic, defaults, &r.out, NULL) == -1) {
                 status = EXIT_USAGE;
                 goto out;
         }
         r.c.start_at      = start_at;
         r.c.start_ctx     = &opts;
         r.c.ends_at_start = opts.exit_at_end;
-        r.queue_min       = kafka_conf_number(r.c.rk, "queued.min.messages");
+        r.queue_min       = client_conf_number(&r.c.client, "queued.min.messages");
         r.wake_fetcher    = rd_kafka_version() < LIBRDKAFKA_FETCHER_WAKES;
         status            = EXIT_FAILURE_RUN;
         if (signals_install() == -1) {
@@ -325,7 +330,8 @@ int main(int argc, char **argv)
 
         /* Commit what was written now, so that the next start of the group
          * begins right after it (the seed's close() does the same). */
-        err = consumer_close(&r.c, opts.timeout_ms);
+        until = deadline_in(opts.timeout_ms);
+        err   = consumer_close(&r.c, &until);
         if (err) {
                 diag_error("cannot commit offsets: %s", rd_kafka_err2str(err));
                 status = EXIT_FAILURE_RUN;
@@ -335,6 +341,7 @@ out:
         consumer_free(&r.c);
         buf_free(&r.json_line);
         output_free(&r.out);
+        config_free(&cfg);
         options_free(&opts);
         return status;
 }

@@ -40,7 +40,9 @@
 #include "common/consumer.h"
 #include "common/diag.h"
 #include "common/display.h"
-#include "common/kafka.h"
+#include "common/client.h"
+#include "common/config.h"
+#include "common/deadline.h"
 #include "common/options.h"
 #include "common/output.h"
 #include "common/presence.h"
@@ -98,18 +100,18 @@ struct pending {
 struct room {
         char *name;            /* as shown: the topic less --room-prefix */
         char *topic;
-        rd_kafka_topic_t *rkt;
         struct consumer in;    /* what others say */
         struct presence who;
         int partitions;
 };
 
 struct chat {
-        struct kafka_status status;  /* first: the producer's opaque */
+        struct client producer;      /* its callbacks' opaque */
         const struct options *opts;
+        struct config cfg;
+        struct voice voice;          /* diagnostics: above the input line */
         const char *name;
         char group[512];             /* your place: kafka-chat-NAME */
-        rd_kafka_t *producer;
         struct room *room;           /* where we are */
         char *previous;              /* the room /part goes back to */
         unsigned rooms_entered;
@@ -192,24 +194,17 @@ static void notice_names(struct chat *c, const char *before, char *const *names,
 
 /* A warning about one of our clients (kafka_warn(): a broker gone, say):
  * while you type, a notice above your line; before and after, stderr. */
-static void on_warning(void *ctx, const char *text)
+static void on_warning(void *ctx, enum diag_level level, const char *text)
 {
         struct chat *c = ctx;
 
         if (!c->live) {
-                diag_warn("%s", text);
+                diag_stderr(level, text);
                 return;
         }
         output_str(&c->out, NOTICE);
         output_untrusted(&c->out, text, strlen(text)); /* brokers' words among ours */
         output_str(&c->out, "\n");
-}
-
-/* Makes on_warning() the way a client's warnings come. */
-static void take_warnings(struct chat *c, struct kafka_status *status)
-{
-        status->warn_to  = on_warning;
-        status->warn_ctx = c;
 }
 
 /* A line of our own, with its delivery mark. */
@@ -226,7 +221,7 @@ static void show_own(struct chat *c, const struct pending *line, const char *mar
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
-        struct chat *c = opaque;
+        struct chat *c = container_of((struct client *)opaque, struct chat, producer);
         struct pending *line = msg->_private;
 
         (void)rk;
@@ -272,8 +267,8 @@ static void send_line(struct chat *c, const char *text)
         if (record_encode(&c->value, text, len, line->time, c->name) == -1)
                 err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory */
         else
-                err = kafka_produce(c->producer, c->room->rkt, c->opts->partition,
-                                    c->value.data, c->value.len, line);
+                err = client_produce(&c->producer, c->room->topic, c->opts->partition,
+                                     c->value.data, c->value.len, NULL, line);
         if (!err) {
                 line->next   = c->in_flight;
                 c->in_flight = line;
@@ -353,7 +348,7 @@ static void serve_kafka(struct chat *c)
         /* Empty the wake-up pipe first, so no event is slept through. */
         while (read(c->wake[0], drained, sizeof(drained)) > 0)
                 ;
-        rd_kafka_poll(c->producer, 0); /* delivery reports first: see is_own() */
+        rd_kafka_poll(c->producer.rk, 0); /* delivery reports first: see is_own() */
         while ((msg = consumer_poll(&c->room->in, 0))) {
                 if (!msg->err)
                         (void)show_record(c, msg); /* out of memory: shown, not stored */
@@ -400,7 +395,7 @@ static int find_places(struct chat *c, rd_kafka_topic_partition_list_t *parts, i
                 rd_kafka_topic_partition_t *tp = &parts->elems[p];
                 int64_t low, high;
 
-                if (rd_kafka_query_watermark_offsets(r->in.rk, r->topic, p, &low, &high,
+                if (rd_kafka_query_watermark_offsets(r->in.client.rk, r->topic, p, &low, &high,
                                                      c->opts->timeout_ms)) {
                         diag_error("cannot read the end of '%s' [%d]", r->topic, p);
                         return -1;
@@ -454,9 +449,9 @@ static int catch_up(struct chat *c)
             consumer_assign(&r->in, parts) == -1)
                 goto out;
 
-        deadline = kafka_now_ms() + c->opts->timeout_ms;
-        while (!consumer_at_end(&r->in) && !stop_signal && !r->in.status.fatal &&
-               kafka_now_ms() < deadline) {
+        deadline = deadline_now_ms() + c->opts->timeout_ms;
+        while (!consumer_at_end(&r->in) && !stop_signal && !r->in.client.fatal &&
+               deadline_now_ms() < deadline) {
                 rd_kafka_message_t *msg = consumer_poll(&r->in, TICK_MS);
 
                 if (!msg)
@@ -525,18 +520,17 @@ out:
 /* Leaves a room: your place in it is committed, the others see you go. */
 static void close_room(struct chat *c, struct room *r)
 {
+        struct deadline until = deadline_in(c->opts->timeout_ms);
         rd_kafka_resp_err_t err;
 
         if (!r)
                 return;
-        err = consumer_close(&r->in, c->opts->timeout_ms);
+        err = consumer_close(&r->in, &until);
         if (err && c->opts->verbose >= 0)
-                kafka_warn(&r->in.status, "cannot keep your place in '%s': %s", r->topic,
-                           rd_kafka_err2str(err));
+                diag_say(&c->voice, DIAG_WARNING, "cannot keep your place in '%s': %s", r->topic,
+                         rd_kafka_err2str(err));
         consumer_free(&r->in);
-        presence_close(&r->who);
-        if (r->rkt)
-                rd_kafka_topic_destroy(r->rkt);
+        presence_close(&r->who, &until);
         free(r->name);
         free(r->topic);
         free(r);
@@ -564,26 +558,18 @@ static struct room *open_room(struct chat *c, const char *name, int *status)
                 goto error;
         }
         strcat(strcpy(r->topic, c->opts->room_prefix), name);
-        if (consumer_open(&r->in, c->opts, r->topic, consumer_defaults, &c->out) == -1)
+        if (consumer_open(&r->in, &c->cfg, r->topic, consumer_defaults, &c->out, &c->voice) == -1)
                 goto error;
         r->in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
-        take_warnings(c, &r->in.status);
         *status    = EXIT_UNREACHABLE;
-        r->rkt     = rd_kafka_topic_new(c->producer, r->topic, NULL);
-        if (!r->rkt) {
-                diag_error("topic '%s': %s", r->topic, rd_kafka_err2str(rd_kafka_last_error()));
-                goto error;
-        }
-        if (kafka_wait_ready(c->producer, &c->status, r->topic, c->opts->timeout_ms,
-                             &r->partitions) == -1 ||
+        if (client_wait_ready(&c->producer, r->topic, c->opts->timeout_ms, &r->partitions) == -1 ||
             consumer_wait_ready(&r->in, c->opts->timeout_ms, &partitions) == -1)
                 goto error;
         /* Once the topic is there: its group subscribes to it. */
-        if (presence_open(&r->who, c->opts, r->topic, c->name) == -1) {
+        if (presence_open(&r->who, &c->cfg, r->topic, c->name, &c->voice) == -1) {
                 *status = EXIT_USAGE;
                 goto error;
         }
-        take_warnings(c, &r->who.status);
         /* librdkafka wakes our poll() through the pipe. */
         rd_kafka_queue_io_event_enable(r->in.queue, c->wake[1], "!", 1);
         presence_wake(&r->who, c->wake[1]);
@@ -670,8 +656,8 @@ static void who(struct chat *c)
 static void rooms(struct chat *c)
 {
         char **names, errstr[512], before[64];
-        long n = rooms_list(c->opts, c->opts->room_prefix, ROOMS_TIMEOUT_MS, &names, errstr,
-                            sizeof(errstr));
+        long n = rooms_list(&c->cfg, &c->voice, c->opts->room_prefix, ROOMS_TIMEOUT_MS, &names,
+                            errstr, sizeof(errstr));
 
         if (n < 0) {
                 notice(c, "방 목록을 읽을 수 없습니다: %s", errstr);
@@ -787,7 +773,7 @@ static const char *login_name(void)
 /* Whether the chat must end: you left, a signal, or Kafka failed for good. */
 static int over(const struct chat *c)
 {
-        return c->leaving || stop_signal || c->status.fatal || c->room->in.status.fatal;
+        return c->leaving || stop_signal || c->producer.fatal || c->room->in.client.fatal;
 }
 
 /* Waits for input or for Kafka, then serves what came. */
@@ -809,6 +795,8 @@ static void run(struct chat *c)
  * on its way is delivered (or reported as not delivered). */
 static void talk(struct chat *c)
 {
+        struct deadline until;
+
         /* readline draws the prompt; our handler takes the lines. Our own
          * signal handlers stay: SIGINT ends the loop, and removing the
          * handler gives the terminal back. */
@@ -823,7 +811,8 @@ static void talk(struct chat *c)
                 output_str(&c->out, "\n");
         }
         consumer_flush(&c->room->in);
-        kafka_drain(c->producer, c->opts->timeout_ms, c->opts->verbose >= 0);
+        until = deadline_in(c->opts->timeout_ms);
+        client_drain(&c->producer, &until, c->opts->verbose >= 0);
         consumer_flush(&c->room->in);
 }
 
@@ -835,6 +824,12 @@ int main(int argc, char **argv)
         const struct kafka_property producer_defaults[] = {
                 {"client.id", "kafka-chat"},
                 {NULL, NULL},
+        };
+        const struct client_spec producer = {
+                .role        = CLIENT_PRODUCER,
+                .defaults    = producer_defaults,
+                .on_delivery = on_delivery,
+                .voice       = &c.voice,
         };
         int status;
 
@@ -860,14 +855,12 @@ int main(int argc, char **argv)
         setlocale(LC_CTYPE, "");
         c.opts           = &opts;
         c.name           = opts.name ? opts.name : login_name();
-        c.status.verbose = opts.verbose;
-        take_warnings(&c, &c.status);
+        c.voice          = (struct voice){on_warning, &c};
         snprintf(c.group, sizeof(c.group), "kafka-chat-%s", c.name);
         output_init(&c.out, STDOUT_FILENO, ESCAPE_ALWAYS, NULL);
 
-        status     = EXIT_USAGE;
-        c.producer = kafka_producer_new(&opts, producer_defaults, &c.status, on_delivery, NULL);
-        if (!c.producer)
+        status = EXIT_USAGE;
+        if (config_load(&c.cfg, &opts) == -1 || client_open(&c.producer, &producer, &c.cfg) == -1)
                 goto out;
         status = EXIT_FAILURE_RUN;
         if (signals_install() == -1 || pipe(c.wake) == -1 ||
@@ -876,7 +869,7 @@ int main(int argc, char **argv)
                 goto out;
         }
         {
-                rd_kafka_queue_t *main_queue = rd_kafka_queue_get_main(c.producer);
+                rd_kafka_queue_t *main_queue = rd_kafka_queue_get_main(c.producer.rk);
 
                 rd_kafka_queue_io_event_enable(main_queue, c.wake[1], "!", 1);
                 rd_kafka_queue_destroy(main_queue);
@@ -894,15 +887,15 @@ int main(int argc, char **argv)
                 goto out;
         talk(&c);
 
-        if (c.room->in.status.fatal)
-                diag_error("kafka: %s", c.room->in.status.reason);
-        status = c.status.fatal || c.room->in.status.fatal || c.failed ? EXIT_FAILURE_RUN
-                                                                        : EXIT_OK;
+        if (c.room->in.client.fatal)
+                diag_error("kafka: %s", c.room->in.client.reason);
+        status = c.producer.fatal || c.room->in.client.fatal || c.failed ? EXIT_FAILURE_RUN
+                                                                          : EXIT_OK;
 out:
         close_room(&c, c.room); /* your place in it, for the next visit */
         free(c.previous);
-        if (c.producer)
-                rd_kafka_destroy(c.producer);
+        client_destroy(&c.producer);
+        config_free(&c.cfg);
         for (int i = 0; i < 2; i++)
                 if (c.wake[i] != -1)
                         close(c.wake[i]);

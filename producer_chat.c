@@ -21,7 +21,9 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
-#include "common/kafka.h"
+#include "common/client.h"
+#include "common/config.h"
+#include "common/deadline.h"
 #include "common/linereader.h"
 #include "common/options.h"
 #include "common/output.h"
@@ -54,9 +56,8 @@ static const struct program producer_program = {
 };
 
 struct producer {
-        struct kafka_status status;  /* first: it is the callbacks' opaque */
-        rd_kafka_t *rk;
-        rd_kafka_topic_t *rkt;
+        struct client client;        /* the callbacks' opaque */
+        const char *topic;
         struct output out;           /* standard output: the banner */
         struct output prompt;        /* where "YOU: " goes, see main() */
         struct buf value;            /* the record being sent */
@@ -71,23 +72,23 @@ struct producer {
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                         void *opaque)
 {
-        struct producer *p = opaque;
+        struct producer *p = container_of((struct client *)opaque, struct producer, client);
         unsigned long lineno = (unsigned long)(uintptr_t)msg->_private;
 
         (void)rk;
         p->last_failure = msg->err;
         if (!msg->err) {
-                p->status.delivered++;
+                p->client.delivered++;
                 return;
         }
-        p->status.failed++;
+        p->client.failed++;
         /* Interactively the main loop reports it, with the text. */
         if (p->interactive)
                 return;
-        if (p->status.failed <= MAX_LISTED_FAILURES)
+        if (p->client.failed <= MAX_LISTED_FAILURES)
                 diag_error("line %lu not delivered: %s", lineno,
                            rd_kafka_err2str(msg->err));
-        if (p->status.failed == MAX_LISTED_FAILURES)
+        if (p->client.failed == MAX_LISTED_FAILURES)
                 diag_error("more failures are counted, not listed");
 }
 
@@ -109,8 +110,8 @@ static int send_line(struct producer *p, const char *line, size_t len,
                 diag_warn("line %lu: invalid UTF-8, %ld sequence%s sent as U+FFFD",
                           lineno, replaced, replaced == 1 ? "" : "s");
 
-        err = kafka_produce(p->rk, p->rkt, p->partition, p->value.data, p->value.len,
-                            (void *)(uintptr_t)lineno);
+        err = client_produce(&p->client, p->topic, p->partition, p->value.data, p->value.len,
+                             NULL, (void *)(uintptr_t)lineno);
         if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
                 diag_error("line %lu not sent: its record is %zu bytes, "
                            "more than message.max.bytes (%zu)",
@@ -132,10 +133,10 @@ error:
  * signal. Returns 0 when the queue is empty. */
 static int wait_delivered(struct producer *p)
 {
-        while (rd_kafka_outq_len(p->rk) > 0) {
+        while (rd_kafka_outq_len(p->client.rk) > 0) {
                 if (stop_signal)
                         return -1;
-                rd_kafka_flush(p->rk, WAIT_SLICE_MS);
+                rd_kafka_flush(p->client.rk, WAIT_SLICE_MS);
         }
         return 0;
 }
@@ -161,7 +162,7 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
 
                 r = linereader_next(lr, WAIT_SLICE_MS, &line, &len);
                 if (r == LINE_WAIT) {
-                        rd_kafka_poll(p->rk, 0);
+                        rd_kafka_poll(p->client.rk, 0);
                         continue;
                 }
                 if (r == LINE_EOF || r == LINE_ERROR) {
@@ -196,16 +197,37 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
         return lr->lineno;
 }
 
+/* The client for the chat's lines. Returns 0, or -1 after saying why. */
+static int open_producer(struct producer *p, const struct config *cfg)
+{
+        const struct kafka_property defaults[] = {
+                {"client.id", "producer_chat"},
+                /* A person waits for each line; a pipe wants batches. */
+                {"linger.ms", p->interactive ? "0" : "5"},
+                {NULL, NULL},
+        };
+        const struct client_spec spec = {
+                .role        = CLIENT_PRODUCER,
+                .defaults    = defaults,
+                .on_delivery = on_delivery,
+        };
+
+        if (client_open(&p->client, &spec, cfg) == -1)
+                return -1;
+        p->max_bytes = client_conf_number(&p->client, "message.max.bytes");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct options opts;
+        struct config cfg = {0};
         struct producer p;
         struct linereader lr;
-        char max_bytes[32];
-        size_t max_bytes_len = sizeof(max_bytes);
+        struct deadline until;
         unsigned long lines, lost;
         int partitions;
-        int status = EXIT_FAILURE_RUN;
+        int status;
 
         memset(&p, 0, sizeof(p));
         memset(&lr, 0, sizeof(lr));
@@ -213,31 +235,15 @@ int main(int argc, char **argv)
         status = options_parse(&opts, &producer_program, argc, argv);
         if (status != OPTIONS_RUN)
                 return status;
-        status = EXIT_FAILURE_RUN;
-        p.status.verbose = opts.verbose;
-        p.interactive    = isatty(STDIN_FILENO);
-        p.partition      = opts.partition;
-        p.sender         = opts.name;
-
-        {
-                const struct kafka_property defaults[] = {
-                        {"client.id", "producer_chat"},
-                        /* A person waits for each line; a pipe wants batches. */
-                        {"linger.ms", p.interactive ? "0" : "5"},
-                        {NULL, NULL},
-                };
-
-                p.rk = kafka_producer_new(&opts, defaults, &p.status, on_delivery, &p.rkt);
-        }
-        if (!p.rk) {
-                status = EXIT_USAGE;
+        status        = EXIT_USAGE;
+        p.interactive = isatty(STDIN_FILENO);
+        p.topic       = opts.topic;
+        p.partition   = opts.partition;
+        p.sender      = opts.name;
+        if (config_load(&cfg, &opts) == -1 || open_producer(&p, &cfg) == -1)
                 goto out;
-        }
-        if (rd_kafka_conf_get(rd_kafka_conf(p.rk), "message.max.bytes", max_bytes,
-                              &max_bytes_len) != RD_KAFKA_CONF_OK)
-                snprintf(max_bytes, sizeof(max_bytes), "1000000");
-        p.max_bytes = (size_t)strtoul(max_bytes, NULL, 10);
 
+        status = EXIT_FAILURE_RUN;
         output_init(&p.out, STDOUT_FILENO, ESCAPE_NEVER, NULL);
         /* CPython's input() writes its prompt to stderr when both stdin and
          * stdout are terminals, else to stdout. */
@@ -257,8 +263,7 @@ int main(int argc, char **argv)
 
         /* Like the seed's KafkaProducer(), fail early on a broker that is
          * not there, instead of after the first line. */
-        if (kafka_wait_ready(p.rk, &p.status, opts.topic, opts.timeout_ms,
-                             &partitions) == -1) {
+        if (client_wait_ready(&p.client, opts.topic, opts.timeout_ms, &partitions) == -1) {
                 status = stop_signal ? EXIT_OK : EXIT_UNREACHABLE;
                 goto out;
         }
@@ -270,23 +275,22 @@ int main(int argc, char **argv)
         }
 
         lines = chat(&p, &lr);
-        kafka_drain(p.rk, opts.timeout_ms, stop_signal && opts.verbose >= 0);
+        until = deadline_in(opts.timeout_ms);
+        client_drain(&p.client, &until, stop_signal && opts.verbose >= 0);
 
-        lost = p.status.failed + p.not_sent;
+        lost = p.client.failed + p.not_sent;
         if (lost > 0)
                 diag_error("%lu of %lu line%s not delivered", lost, lines,
                            lines == 1 ? "" : "s");
         status = lost > 0 ? EXIT_FAILURE_RUN : EXIT_OK;
 
 out:
-        if (p.rkt)
-                rd_kafka_topic_destroy(p.rkt);
-        if (p.rk)
-                rd_kafka_destroy(p.rk);
+        client_destroy(&p.client);
         linereader_free(&lr);
         buf_free(&p.value);
         output_free(&p.out);
         output_free(&p.prompt);
+        config_free(&cfg);
         options_free(&opts);
         return status;
 }

@@ -4,73 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "diag.h"
 #include "pytime.h"
 #include "signals.h"
-
-/* How long one wait inside a longer one lasts, in ms: how soon a stop
- * signal or a fatal error counts. */
-#define SLICE_MS 100
-
-/* The local queue: queued.min.messages, and a cap on its kilobytes high
- * enough that the count is what binds for chat-sized records. */
-#define QUEUE_MIN_MESSAGES "20000"
-#define QUEUE_MAX_KBYTES "16384"
-
-/* Bytes a fetch may bring per partition, and in all: eight times
- * librdkafka's 1 MiB per partition, so reading a long topic takes an eighth
- * of the fetch requests (and of the broker's and the kernel's work for
- * them, on cores the broker may share); the total (librdkafka's is 50 MiB)
- * keeps one response, and with the queue's cap the prefetched records,
- * bounded whatever the number of partitions. */
-#define FETCH_PARTITION_BYTES "8388608"
-#define FETCH_BYTES "8388608"
-
-/* Both programs' consumer settings; the README's table says why. */
-static const struct kafka_property consumer_defaults[] = {
-        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
-        {"auto.offset.reset", "earliest"},
-        /* We store an offset once its line is written; librdkafka commits
-         * what is stored every 5 s, and as it lets a partition go. */
-        {"enable.auto.offset.store", "false"},
-        /* kafka-python asks for this: the seed creates the topic. */
-        {"allow.auto.create.topics", "true"},
-        {"log.connection.close", "false"},
-        /* A crashed consumer holds its partitions until its session times
-         * out; a restart should not wait 45 s. (Classic groups only: the
-         * broker sets these for the new protocol, see kafka_conf_new().) */
-        {"session.timeout.ms", "10000"},
-        {"heartbeat.interval.ms", "2000"},
-        /* Leaving the group waits on the broker connection behind a fetch
-         * that idles up to this long for new records: 500 ms by default, a
-         * tenth of that is still few requests. */
-        {"fetch.wait.max.ms", "100"},
-        /* Bounded memory for prefetched records. */
-        {"queued.min.messages", QUEUE_MIN_MESSAGES},
-        {"queued.max.messages.kbytes", QUEUE_MAX_KBYTES},
-        {"fetch.message.max.bytes", FETCH_PARTITION_BYTES},
-        {"fetch.max.bytes", FETCH_BYTES},
-        /* Where a partition ends, also one that ends in a transaction
-         * marker (which is never delivered). */
-        {"enable.partition.eof", "true"},
-        {NULL, NULL},
-};
-
-/*
- * librdkafka stops fetching a partition while its local queue holds
- * queued.min.messages. Since 2.2 it looks again after fetch.queue.backoff.ms,
- * a second by default: with our small queue (bounded memory), a second
- * lost whenever we are the slower side, which made 2.14 read at a
- * twentieth of 2.0.2's pace. The queue drains in milliseconds, so we look
- * again soon. (Before 2.2 there is no such setting, and consumer_chat's
- * keep_fetching() does the waking.)
- */
-#define LIBRDKAFKA_FETCH_BACKOFF 0x02020000 /* 2.2.0 */
-static const struct kafka_property fetch_backoff_default[] = {
-        {"fetch.queue.backoff.ms", "10"},
-        {NULL, NULL},
-};
-static const struct kafka_property no_defaults[] = {{NULL, NULL}};
 
 /* The partition's entry, growing the table if need be; NULL when out of
  * memory or for a partition number no topic has. */
@@ -117,7 +54,7 @@ static void note_ends(struct consumer *c, const rd_kafka_topic_partition_list_t 
 
                 if (!part)
                         continue;
-                if (rd_kafka_query_watermark_offsets(c->rk, tp->topic, tp->partition, &low,
+                if (rd_kafka_query_watermark_offsets(c->client.rk, tp->topic, tp->partition, &low,
                                                      &high, 10000 /* ms at most */) != 0)
                         high = RD_KAFKA_OFFSET_INVALID; /* unknown: wait for the event */
                 part->end = high;
@@ -142,7 +79,7 @@ static void choose_starts(struct consumer *c, rd_kafka_topic_partition_list_t *p
                         /* Asked only when it matters: a first assignment
                          * costs no round trip. */
                         committed = rd_kafka_topic_partition_list_copy(parts);
-                        if (rd_kafka_committed(c->rk, committed, 5000 /* ms at most */))
+                        if (rd_kafka_committed(c->client.rk, committed, 5000 /* ms at most */))
                                 for (int j = 0; j < committed->cnt; j++)
                                         committed->elems[j].offset = RD_KAFKA_OFFSET_INVALID;
                         break;
@@ -158,7 +95,7 @@ static void choose_starts(struct consumer *c, rd_kafka_topic_partition_list_t *p
                         else /* another member went further: ours is stale */
                                 part->written = RD_KAFKA_OFFSET_INVALID;
                 } else if (c->start_at) {
-                        c->start_at(c->start_ctx, c->rk, tp);
+                        c->start_at(c->start_ctx, c->client.rk, tp);
                 }
         }
         if (committed)
@@ -179,12 +116,12 @@ static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *pa
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-        struct consumer *c = opaque;
+        struct consumer *c = container_of((struct client *)opaque, struct consumer, client);
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
         char errstr[512];
 
-        if (c->status.verbose >= 1)
-                diag_note("group %s %d partition(s)%s", assign ? "assigned" : "revoked",
+        if (c->client.verbose >= 1)
+                diag_say(c->client.voice, DIAG_NOTE, "group %s %d partition(s)%s", assign ? "assigned" : "revoked",
                           parts->cnt, !assign && rd_kafka_assignment_lost(rk) ? " (lost)" : "");
         if (assign) {
                 choose_starts(c, parts);
@@ -194,58 +131,38 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
                 let_go(c, parts, rd_kafka_assignment_lost(rk));
         }
-        if (kafka_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
-                kafka_warn(&c->status, "cannot %s partitions: %s", assign ? "take" : "give up",
+        if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
+                diag_say(c->client.voice, DIAG_WARNING, "cannot %s partitions: %s", assign ? "take" : "give up",
                            errstr);
 }
 
-int consumer_open(struct consumer *c, const struct options *opts, const char *topic,
-                  const struct kafka_property *defaults, struct output *out)
+int consumer_open(struct consumer *c, const struct config *cfg, const char *topic,
+                  const struct kafka_property *defaults, struct output *out,
+                  const struct voice *voice)
 {
-        /* Reading history (-o, --since) leaves the group's position alone. */
-        const struct kafka_property commit_default[] = {
-                {"enable.auto.commit", opts->commit ? "true" : "false"},
-                {NULL, NULL},
+        const struct client_spec spec = {
+                .role         = CLIENT_READER,
+                .defaults     = defaults,
+                .on_rebalance = on_rebalance,
+                .voice        = voice,
         };
-        rd_kafka_conf_t *conf;
-        char errstr[512];
 
         memset(c, 0, sizeof(*c));
-        c->rec            = (struct record)RECORD_INIT;
-        c->status.verbose = opts->verbose;
-        c->topic          = topic;
-        c->out            = out;
-        c->commit         = opts->commit;
-        c->warn           = opts->verbose >= 0;
-
-        conf = kafka_conf_new(opts,
-                              (const struct kafka_property *const[]){
-                                      consumer_defaults,
-                                      rd_kafka_version() >= LIBRDKAFKA_FETCH_BACKOFF
-                                              ? fetch_backoff_default
-                                              : no_defaults,
-                                      commit_default, defaults, NULL},
-                              &c->status);
-        if (!conf)
-                return -1;
-        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
-        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-        if (!c->rk) {
-                diag_error("cannot create the consumer: %s", errstr);
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
-        return 0;
+        c->rec    = (struct record)RECORD_INIT;
+        c->topic  = topic;
+        c->out    = out;
+        c->commit = cfg->opts->commit;
+        c->warn   = cfg->opts->verbose >= 0;
+        return client_open(&c->client, &spec, cfg);
 }
 
 int consumer_wait_ready(struct consumer *c, int timeout_ms, int *partitions)
 {
-        if (kafka_wait_ready(c->rk, &c->status, c->topic, timeout_ms, partitions) == -1)
+        if (client_wait_ready(&c->client, c->topic, timeout_ms, partitions) == -1)
                 return -1;
         /* From here on every event comes through the consumer queue. */
-        rd_kafka_poll_set_consumer(c->rk);
-        c->queue = rd_kafka_queue_get_consumer(c->rk);
+        rd_kafka_poll_set_consumer(c->client.rk);
+        c->queue = rd_kafka_queue_get_consumer(c->client.rk);
         return 0;
 }
 
@@ -255,10 +172,10 @@ int consumer_subscribe(struct consumer *c)
         rd_kafka_resp_err_t err;
 
         rd_kafka_topic_partition_list_add(topics, c->topic, RD_KAFKA_PARTITION_UA);
-        err = rd_kafka_subscribe(c->rk, topics);
+        err = rd_kafka_subscribe(c->client.rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
         if (err) {
-                diag_error("cannot subscribe to '%s': %s", c->topic, rd_kafka_err2str(err));
+                diag_say(c->client.voice, DIAG_ERROR, "cannot subscribe to '%s': %s", c->topic, rd_kafka_err2str(err));
                 return -1;
         }
         return 0;
@@ -266,10 +183,10 @@ int consumer_subscribe(struct consumer *c)
 
 int consumer_assign(struct consumer *c, const rd_kafka_topic_partition_list_t *parts)
 {
-        rd_kafka_resp_err_t err = rd_kafka_assign(c->rk, parts);
+        rd_kafka_resp_err_t err = rd_kafka_assign(c->client.rk, parts);
 
         if (err) {
-                diag_error("cannot read '%s': %s", c->topic, rd_kafka_err2str(err));
+                diag_say(c->client.voice, DIAG_ERROR, "cannot read '%s': %s", c->topic, rd_kafka_err2str(err));
                 return -1;
         }
         mark_assigned(c, parts, 1);
@@ -293,18 +210,18 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
                                        rd_kafka_topic_partition_list_t *parts,
                                        int timeout_ms)
 {
-        long long deadline = kafka_now_ms() + timeout_ms;
+        long long deadline = deadline_now_ms() + timeout_ms;
         int pause_ms = 50;
         rd_kafka_resp_err_t err;
 
         for (;;) {
-                long long left = deadline - kafka_now_ms();
+                long long left = deadline - deadline_now_ms();
 
-                err = rd_kafka_committed(c->rk, parts, (int)(left < 1000 ? left > 0 ? left : 1 : 1000));
+                err = rd_kafka_committed(c->client.rk, parts, (int)(left < 1000 ? left > 0 ? left : 1 : 1000));
                 if (!err || !coordinator_on_its_way(err) || stop_signal ||
-                    kafka_now_ms() + pause_ms >= deadline)
+                    deadline_now_ms() + pause_ms >= deadline)
                         return err;
-                rd_kafka_poll(c->rk, pause_ms); /* a pause that serves callbacks */
+                rd_kafka_poll(c->client.rk, pause_ms); /* a pause that serves callbacks */
                 pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
         }
 }
@@ -332,7 +249,7 @@ static rd_kafka_message_t *next_message(struct consumer *c, int timeout_ms)
                 c->batch_next = 1;
                 return c->batch[0];
         }
-        return timeout_ms ? rd_kafka_consumer_poll(c->rk, timeout_ms) : NULL;
+        return timeout_ms ? rd_kafka_consumer_poll(c->client.rk, timeout_ms) : NULL;
 }
 
 rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms)
@@ -353,11 +270,11 @@ rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms)
                         part->at_end = 1;
         } else if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
                 /* No point in going on: the reason is the fatal error's. */
-                c->status.fatal = 1;
-                c->status.error = rd_kafka_fatal_error(c->rk, c->status.reason,
-                                                       sizeof(c->status.reason));
-                if (!c->status.error)
-                        snprintf(c->status.reason, sizeof(c->status.reason), "%s",
+                c->client.fatal = 1;
+                c->client.error = rd_kafka_fatal_error(c->client.rk, c->client.reason,
+                                                       sizeof(c->client.reason));
+                if (!c->client.error)
+                        snprintf(c->client.reason, sizeof(c->client.reason), "%s",
                                  rd_kafka_message_errstr(msg));
         } else {
                 return msg; /* the program reports it */
@@ -366,18 +283,27 @@ rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms)
         return NULL;
 }
 
+/* A record's own Kafka timestamp in seconds, for a record without a
+ * usable "time" (the current time if it has none either). */
+static double message_time(const rd_kafka_message_t *msg)
+{
+        int64_t ms = rd_kafka_message_timestamp(msg, NULL);
+
+        return ms >= 0 ? (double)ms / 1000.0 : pytime_now();
+}
+
 enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t *msg)
 {
         enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
 
         if (c->rec.problem[0] && c->warn)
-                kafka_warn(&c->status, "%s [%d] offset %lld: %s%s", c->topic,
+                diag_say(c->client.voice, DIAG_WARNING, "%s [%d] offset %lld: %s%s", c->topic,
                            (int)msg->partition, (long long)msg->offset, c->rec.problem,
                            st == RECORD_BAD        ? " (skipped)"
                            : st == RECORD_TIME_BAD ? " (shown with the Kafka timestamp)"
                                                    : "");
         if (st == RECORD_TIME_BAD) {
-                c->rec.time = kafka_message_time(msg);
+                c->rec.time = message_time(msg);
                 if (pytime_format_cached(&c->rec.clock, c->rec.time, c->rec.when) == -1)
                         snprintf(c->rec.when, sizeof(c->rec.when), "?");
         }
@@ -421,8 +347,8 @@ void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset)
         part->written = offset;
         list = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(list, c->topic, p)->offset = offset;
-        if (rd_kafka_offsets_store(c->rk, list) && c->status.verbose >= 1)
-                diag_note("cannot store the offset of %s [%d]", c->topic, (int)p);
+        if (rd_kafka_offsets_store(c->client.rk, list) && c->client.verbose >= 1)
+                diag_say(c->client.voice, DIAG_NOTE, "cannot store the offset of %s [%d]", c->topic, (int)p);
         rd_kafka_topic_partition_list_destroy(list);
 }
 
@@ -447,9 +373,9 @@ int consumer_flush(struct consumer *c)
         }
         c->nlines = 0;
         if (done) {
-                err = rd_kafka_offsets_store(c->rk, done);
-                if (err && c->status.verbose >= 1)
-                        diag_note("cannot store offsets: %s", rd_kafka_err2str(err));
+                err = rd_kafka_offsets_store(c->client.rk, done);
+                if (err && c->client.verbose >= 1)
+                        diag_say(c->client.voice, DIAG_NOTE, "cannot store offsets: %s", rd_kafka_err2str(err));
                 rd_kafka_topic_partition_list_destroy(done);
         }
         return status;
@@ -500,33 +426,37 @@ static int forgotten(rd_kafka_resp_err_t err)
  * that arrive meanwhile are neither shown nor committed, so nothing is
  * lost and, with the commit through, nothing will be shown twice.
  */
-static rd_kafka_resp_err_t commit_written(struct consumer *c, int timeout_ms)
+static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
-        long long deadline = kafka_now_ms() + timeout_ms;
         unsigned seen = c->assignments;
         rd_kafka_topic_partition_list_t *positions = written_positions(c);
         rd_kafka_resp_err_t err;
-        long long left;
+        struct deadline answer;
 
         if (!positions)
                 return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
-        err = kafka_commit(c->rk, positions, timeout_ms);
+        err = client_commit(&c->client, positions, until);
         if (forgotten(err)) {
-                if (c->status.verbose >= 1)
-                        diag_note("the group forgot us (%s): joining again to commit",
-                                  rd_kafka_err2str(err));
-                while (c->assignments == seen && kafka_now_ms() < deadline && !c->status.fatal) {
-                        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, SLICE_MS);
+                if (c->client.verbose >= 1)
+                        diag_say(c->client.voice, DIAG_NOTE,
+                                 "the group forgot us (%s): joining again to commit",
+                                 rd_kafka_err2str(err));
+                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal) {
+                        rd_kafka_message_t *msg = rd_kafka_consumer_poll(
+                                c->client.rk, deadline_slice(until, DEADLINE_SLICE_MS));
 
                         if (msg)
                                 rd_kafka_message_destroy(msg);
                 }
                 /* At least a second for the answer, even if rejoining took
-                 * all; what we wrote, of what is still ours. */
+                 * all (a stop signal still gives up); what we wrote, of what
+                 * is still ours. */
                 rd_kafka_topic_partition_list_destroy(positions);
                 positions = written_positions(c);
-                left = deadline - kafka_now_ms();
-                err = positions ? kafka_commit(c->rk, positions, left > 1000 ? (int)left : 1000)
+                answer    = *until;
+                if (answer.at_ms < deadline_now_ms() + 1000)
+                        answer.at_ms = deadline_now_ms() + 1000;
+                err = positions ? client_commit(&c->client, positions, &answer)
                                 : RD_KAFKA_RESP_ERR_NO_ERROR;
         }
         if (positions)
@@ -534,19 +464,20 @@ static rd_kafka_resp_err_t commit_written(struct consumer *c, int timeout_ms)
         return err;
 }
 
-rd_kafka_resp_err_t consumer_close(struct consumer *c, int timeout_ms)
+rd_kafka_resp_err_t consumer_close(struct consumer *c, const struct deadline *until)
 {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR, left;
 
-        if (!c->rk)
+        if (!c->client.rk)
                 return err;
-        if (c->commit && !c->status.fatal)
-                err = commit_written(c, timeout_ms);
+        if (c->commit && !c->client.fatal)
+                err = commit_written(c, until);
         if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
                 err = RD_KAFKA_RESP_ERR_NO_ERROR;
-        left = rd_kafka_consumer_close(c->rk);
-        if (left && !c->status.fatal && c->status.verbose >= 0)
-                kafka_warn(&c->status, "leaving the group: %s", rd_kafka_err2str(left));
+        left = client_leave(&c->client, until);
+        if (left && !c->client.fatal && c->client.verbose >= 0)
+                diag_say(c->client.voice, DIAG_WARNING, "leaving the group: %s",
+                         rd_kafka_err2str(left));
         return err;
 }
 
@@ -556,8 +487,7 @@ void consumer_free(struct consumer *c)
                 rd_kafka_message_destroy(c->batch[c->batch_next++]);
         if (c->queue)
                 rd_kafka_queue_destroy(c->queue);
-        if (c->rk)
-                rd_kafka_destroy(c->rk);
+        client_destroy(&c->client);
         free(c->parts);
         free(c->lines);
         record_free(&c->rec);

@@ -25,8 +25,9 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "kafka.h"
-#include "options.h"
+#include "client.h"
+#include "config.h"
+#include "deadline.h"
 #include "output.h"
 #include "record.h"
 
@@ -55,8 +56,7 @@ struct consumer_line {
 typedef void consumer_start_fn(void *ctx, rd_kafka_t *rk, rd_kafka_topic_partition_t *tp);
 
 struct consumer {
-        struct kafka_status status;  /* first: it is the callbacks' opaque */
-        rd_kafka_t *rk;
+        struct client client;        /* the callbacks' opaque */
         rd_kafka_queue_t *queue;     /* the consumer queue, once ready */
         const char *topic;
         struct output *out;          /* the program's: where the lines go */
@@ -81,15 +81,16 @@ struct consumer {
         size_t batch_len, batch_next;
 };
 
-/* Creates the client on topic: our consumer defaults, then the program's
- * (a list ended by a NULL key: client.id, group.id), then the config file
- * and the command line. Lines go to out. Returns 0, or -1 after saying why
- * (a usage error: a bad property). */
-int consumer_open(struct consumer *c, const struct options *opts, const char *topic,
-                  const struct kafka_property *defaults, struct output *out);
+/* Creates the client on topic: a reader (common/client.h) with the
+ * program's defaults (a list ended by a NULL key: client.id, group.id).
+ * Lines go to out; diagnostics through voice (NULL: stderr). Returns 0, or
+ * -1 after saying why (a usage error: a bad property). */
+int consumer_open(struct consumer *c, const struct config *cfg, const char *topic,
+                  const struct kafka_property *defaults, struct output *out,
+                  const struct voice *voice);
 
 /* Waits until the broker answers and the topic is there (see
- * kafka_wait_ready()), then routes every event to the consumer queue.
+ * client_wait_ready()), then routes every event to the consumer queue.
  * Returns 0, or -1 after saying why (quietly on a stop signal). */
 int consumer_wait_ready(struct consumer *c, int timeout_ms, int *partitions);
 
@@ -112,7 +113,7 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
 /* The next record, or an error for the program to report (msg->err set),
  * or NULL when none came within timeout_ms or an event came instead: a
  * partition read to its end (see consumer_at_end()), or a fatal error
- * (c->status.fatal is set, c->status.reason says why). The caller destroys
+ * (c->client.fatal is set, c->client.reason says why). The caller destroys
  * the message. */
 rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms);
 
@@ -141,9 +142,10 @@ int consumer_flush(struct consumer *c);
 int consumer_at_end(const struct consumer *c);
 
 /* At the end: with c->commit, commits what was written of the partitions
- * still ours, at most timeout_ms (rejoining once if the group forgot us),
- * then leaves the group. Returns the commit's error, or NO_ERROR. */
-rd_kafka_resp_err_t consumer_close(struct consumer *c, int timeout_ms);
+ * still ours (rejoining once if the group forgot us), then leaves the
+ * group, both until the deadline. Returns the commit's error, or
+ * NO_ERROR. */
+rd_kafka_resp_err_t consumer_close(struct consumer *c, const struct deadline *until);
 
 /* Releases everything (destroying the client without leaving the group
  * if consumer_close() was not called). */

@@ -4,19 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "diag.h"
-
-/* The member's settings: it never reads or commits; the group frees a
- * crashed member's place after the session timeout. */
-static const struct kafka_property presence_defaults[] = {
-        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"log.connection.close", "false"},
-        {"session.timeout.ms", "10000"},
-        {"heartbeat.interval.ms", "2000"},
-        {NULL, NULL},
-};
 
 /* The group hands us partitions of the room: we take them (the group
  * wants an answer) and read none of them. Any change of the group is a
@@ -24,12 +13,12 @@ static const struct kafka_property presence_defaults[] = {
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-        struct presence *p = opaque;
+        struct presence *p = container_of((struct client *)opaque, struct presence, client);
         char errstr[512];
 
         p->again = 1;
         /* A failure leaves nothing to read, which is what we read anyway. */
-        if (kafka_rebalance(rk, err, parts, errstr, sizeof(errstr)) == 0 &&
+        if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == 0 &&
             err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
                 (void)rd_kafka_pause_partitions(rk, parts);
 }
@@ -54,46 +43,41 @@ static void refused(struct presence *p, rd_kafka_resp_err_t err, const char *rea
                 snprintf(p->problem, sizeof(p->problem), "%s", reason);
 }
 
-int presence_open(struct presence *p, const struct options *opts, const char *topic,
-                  const char *name)
+int presence_open(struct presence *p, const struct config *cfg, const char *topic,
+                  const char *name, const struct voice *voice)
 {
-        rd_kafka_topic_partition_list_t *topics = NULL;
-        rd_kafka_conf_t *conf;
-        char client_id[512], errstr[512];
+        char client_id[512];
+        /* After the user's settings, whatever they say: -g names the
+         * place, not the room. */
+        const struct kafka_property forced[] = {
+                {"group.id", p->group},
+                {"client.id", client_id},
+                {NULL, NULL},
+        };
+        const struct client_spec spec = {
+                .role         = CLIENT_MEMBER,
+                .forced       = forced,
+                .on_rebalance = on_rebalance,
+                .voice        = voice,
+        };
+        rd_kafka_topic_partition_list_t *topics;
         rd_kafka_resp_err_t err;
 
         memset(p, 0, sizeof(*p));
+        snprintf(p->group, sizeof(p->group), "kafka-chat.room.%s", topic);
+        snprintf(client_id, sizeof(client_id), PRESENCE_CLIENT_PREFIX "%s", name);
+        if (client_open(&p->client, &spec, cfg) == -1)
+                return -1;
         /* Its errors are for presence_serve() to word, once, in the chat:
          * not for the error callback to print (the other two clients say
          * what matters, a broker gone say). */
-        p->status.verbose = -1;
-        snprintf(p->group, sizeof(p->group), "kafka-chat.room.%s", topic);
-        snprintf(client_id, sizeof(client_id), PRESENCE_CLIENT_PREFIX "%s", name);
-        conf = kafka_conf_new(opts, (const struct kafka_property *const[]){presence_defaults, NULL},
-                              &p->status);
-        if (!conf)
-                return -1;
-        /* After the user's settings, whatever they say: -g names the
-         * place, not the room. */
-        if (kafka_conf_set(conf, "group.id", p->group, "presence") == -1 ||
-            kafka_conf_set(conf, "client.id", client_id, "presence") == -1) {
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
-        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
-        p->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-        if (!p->rk) {
-                diag_error("cannot create the presence client: %s", errstr);
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
-        rd_kafka_poll_set_consumer(p->rk);
-        p->queue   = rd_kafka_queue_get_consumer(p->rk);
-        p->answers = rd_kafka_queue_new(p->rk);
+        p->client.verbose = -1;
+        rd_kafka_poll_set_consumer(p->client.rk);
+        p->queue   = rd_kafka_queue_get_consumer(p->client.rk);
+        p->answers = rd_kafka_queue_new(p->client.rk);
         topics     = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
-        err = rd_kafka_subscribe(p->rk, topics);
+        err = rd_kafka_subscribe(p->client.rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
         if (err)
                 snprintf(p->problem, sizeof(p->problem), "%s", rd_kafka_err2str(err));
@@ -228,11 +212,11 @@ static void ask(struct presence *p)
 {
         const char *groups[] = {p->group};
         rd_kafka_AdminOptions_t *options =
-                rd_kafka_AdminOptions_new(p->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+                rd_kafka_AdminOptions_new(p->client.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
 
         if (options)
                 (void)rd_kafka_AdminOptions_set_request_timeout(options, 3600 * 1000, NULL, 0);
-        rd_kafka_DescribeConsumerGroups(p->rk, groups, 1, options, p->answers);
+        rd_kafka_DescribeConsumerGroups(p->client.rk, groups, 1, options, p->answers);
         if (options)
                 rd_kafka_AdminOptions_destroy(options);
         p->asking = 1;
@@ -246,23 +230,23 @@ int presence_serve(struct presence *p, struct presence_change *change)
         int changed = 0;
 
         memset(change, 0, sizeof(*change));
-        if (!p->rk)
+        if (!p->client.rk)
                 return 0;
         /* The group's traffic: rebalances (in the callback) and errors;
          * no records, our partitions are paused. */
-        while ((msg = rd_kafka_consumer_poll(p->rk, 0))) {
+        while ((msg = rd_kafka_consumer_poll(p->client.rk, 0))) {
                 if (msg->err)
                         refused(p, msg->err, rd_kafka_message_errstr(msg));
                 rd_kafka_message_destroy(msg);
         }
         while (!changed && (ev = rd_kafka_queue_poll(p->answers, 0))) {
                 p->asking  = 0;
-                p->next_ms = kafka_now_ms() + PRESENCE_POLL_MS;
+                p->next_ms = deadline_now_ms() + PRESENCE_POLL_MS;
                 changed    = take_answer(p, ev, change);
                 rd_kafka_event_destroy(ev);
         }
         /* A refused group stays refused: stop asking. */
-        if (!p->asking && !p->problem[0] && (p->again || kafka_now_ms() >= p->next_ms))
+        if (!p->asking && !p->problem[0] && (p->again || deadline_now_ms() >= p->next_ms))
                 ask(p);
         return changed;
 }
@@ -282,15 +266,16 @@ void presence_change_free(struct presence_change *change)
         memset(change, 0, sizeof(*change));
 }
 
-void presence_close(struct presence *p)
+void presence_close(struct presence *p, const struct deadline *until)
 {
-        if (p->rk) {
-                (void)rd_kafka_consumer_close(p->rk); /* leaving: the others see it at once */
+        if (p->client.rk) {
+                /* Leaving: the others see it at once. */
+                (void)client_leave(&p->client, until);
                 if (p->queue)
                         rd_kafka_queue_destroy(p->queue);
                 if (p->answers)
                         rd_kafka_queue_destroy(p->answers);
-                rd_kafka_destroy(p->rk);
+                client_destroy(&p->client);
         }
         free_names(p->names, p->count);
         memset(p, 0, sizeof(*p));

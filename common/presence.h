@@ -19,8 +19,9 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "kafka.h"
-#include "options.h"
+#include "client.h"
+#include "config.h"
+#include "deadline.h"
 
 /* How often the member list is asked for besides rebalances, in ms. */
 #define PRESENCE_POLL_MS 2000
@@ -29,8 +30,7 @@
 #define PRESENCE_CLIENT_PREFIX "kafka-chat:"
 
 struct presence {
-        struct kafka_status status;  /* first: the callbacks' opaque */
-        rd_kafka_t *rk;              /* our member of the room's group */
+        struct client client;        /* our member of the room's group */
         rd_kafka_queue_t *queue;     /* its consumer queue */
         rd_kafka_queue_t *answers;   /* where the member lists come */
         char group[300];             /* kafka-chat.room.TOPIC */
@@ -51,10 +51,11 @@ struct presence_change {
         size_t ncame, nwent;
 };
 
-/* Joins the room's group as NAME (a client of opts' brokers and security
- * settings). Returns 0, or -1 after saying why (a usage error). */
-int presence_open(struct presence *p, const struct options *opts, const char *topic,
-                  const char *name);
+/* Joins the room's group as NAME (a client of cfg's brokers and security
+ * settings; diagnostics through voice). Returns 0, or -1 after saying why
+ * (a usage error). */
+int presence_open(struct presence *p, const struct config *cfg, const char *topic,
+                  const char *name, const struct voice *voice);
 
 /* Makes the fd a program polls readable when presence has news. */
 void presence_wake(struct presence *p, int fd);
@@ -67,7 +68,8 @@ int presence_serve(struct presence *p, struct presence_change *change);
 
 void presence_change_free(struct presence_change *change);
 
-/* Leaves the group (others see us go at once) and releases everything. */
-void presence_close(struct presence *p);
+/* Leaves the group (others see us go at once; until the deadline) and
+ * releases everything. */
+void presence_close(struct presence *p, const struct deadline *until);
 
 #endif

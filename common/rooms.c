@@ -6,21 +6,9 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "kafka.h"
+#include "client.h"
+#include "deadline.h"
 #include "record.h"
-
-/* A client that reads the ends of partitions by hand: it joins no group
- * and commits nothing (librdkafka's assign wants a group.id all the same). */
-static const struct kafka_property sampler_defaults[] = {
-        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
-        {"client.id", "kafka-chat"},
-        {"group.id", "kafka-chat.rooms"},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"enable.partition.eof", "true"},
-        {"log.connection.close", "false"},
-        {NULL, NULL},
-};
 
 int rooms_valid_name(const char *name)
 {
@@ -52,7 +40,7 @@ static int sample(rd_kafka_t *rk, const struct rd_kafka_metadata *md, const char
 {
         rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
         struct record rec = RECORD_INIT;
-        long long deadline = kafka_now_ms() + timeout_ms;
+        long long deadline = deadline_now_ms() + timeout_ms;
         int left = 0, status = -1;
         rd_kafka_resp_err_t err;
 
@@ -71,7 +59,7 @@ static int sample(rd_kafka_t *rk, const struct rd_kafka_metadata *md, const char
                 snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
                 goto out;
         }
-        while (left > 0 && kafka_now_ms() < deadline) {
+        while (left > 0 && deadline_now_ms() < deadline) {
                 rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 100 /* ms */);
                 const char *name;
 
@@ -93,32 +81,25 @@ out:
         return status;
 }
 
-long rooms_list(const struct options *opts, const char *prefix, int timeout_ms,
-                char ***rooms, char *errstr, size_t errstr_size)
+long rooms_list(const struct config *cfg, const struct voice *voice, const char *prefix,
+                int timeout_ms, char ***rooms, char *errstr, size_t errstr_size)
 {
-        struct kafka_status status;
+        const struct client_spec spec = {.role = CLIENT_SAMPLER, .voice = voice};
+        struct client sampler;
         const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_conf_t *conf;
-        rd_kafka_t *rk = NULL;
+        rd_kafka_t *rk;
         rd_kafka_resp_err_t err;
         char *is_room = NULL;
         long n = -1;
 
         *rooms = NULL;
-        memset(&status, 0, sizeof(status));
-        status.verbose = -1; /* its errors are ours to word */
-        conf = kafka_conf_new(opts, (const struct kafka_property *const[]){sampler_defaults, NULL},
-                              &status);
-        if (!conf) {
-                snprintf(errstr, errstr_size, "bad settings");
+        /* Settings were checked at start; what could fail now is memory. */
+        if (client_open(&sampler, &spec, cfg) == -1) {
+                snprintf(errstr, errstr_size, "cannot make a client");
                 return -1;
         }
-        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
-        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-        if (!rk) {
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
+        sampler.verbose = -1; /* its errors are ours to word */
+        rk              = sampler.rk;
         err = rd_kafka_metadata(rk, 1 /* all topics */, NULL, &md, timeout_ms);
         if (err) {
                 snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
@@ -154,7 +135,6 @@ out:
         free(is_room);
         if (md)
                 rd_kafka_metadata_destroy(md);
-        (void)rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
+        client_destroy(&sampler); /* it joined no group: nothing to leave */
         return n;
 }

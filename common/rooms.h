@@ -12,7 +12,8 @@
 
 #include <stddef.h>
 
-#include "options.h"
+#include "config.h"
+#include "diag.h"
 
 /* Records read from the end of each partition to judge a topic. */
 #define ROOMS_SAMPLE 3
@@ -22,11 +23,11 @@
 int rooms_valid_name(const char *name);
 
 /* The rooms, as a sorted list of names ended by NULL (*rooms, owned by
- * the caller: rooms_free()), using a client of opts' brokers and security
- * settings, at most timeout_ms. Returns their number, or -1 with the
- * reason in errstr. */
-long rooms_list(const struct options *opts, const char *prefix, int timeout_ms,
-                char ***rooms, char *errstr, size_t errstr_size);
+ * the caller: rooms_free()), using a client of cfg's brokers and security
+ * settings (diagnostics through voice), at most timeout_ms. Returns their
+ * number, or -1 with the reason in errstr. */
+long rooms_list(const struct config *cfg, const struct voice *voice, const char *prefix,
+                int timeout_ms, char ***rooms, char *errstr, size_t errstr_size);
 
 void rooms_free(char **rooms);
 

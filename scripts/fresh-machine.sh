@@ -23,7 +23,8 @@ cache=${KAFKA_CHAT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kafka-chat}/fr
 dir=${FRESH_DIR:-/var/tmp/kafka-chat-fresh}
 root=$dir/root
 tarball=$cache/bookworm-minbase.tar
-mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive this machine's apt uses (scripts/debian-archive.sh).
+mirror=${FRESH_MIRROR:-$("$repo/scripts/debian-archive.sh")}
 
 say() { printf 'fresh-machine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

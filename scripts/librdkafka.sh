@@ -47,15 +47,9 @@ TMP=
 cleanup() { if [[ -n $TMP ]]; then rm -rf -- "$TMP"; fi; }
 trap cleanup EXIT
 
-# The mirror the machine already trusts for Debian (deb822 or one-line
-# format), so a proxy or local mirror keeps working.
+# The Debian archive the machine's apt already uses (scripts/debian-archive.sh).
 mirror() {
-  local m
-  m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n' |
-    grep -E '/debian/?$' | head -n 1 || true)
-  [[ -n $m ]] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-    sed -nE 's%^deb(-src)?[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+/debian/?)[[:space:]].*%\3%p' | head -n 1 || true)
-  echo "${LIBRDKAFKA_MIRROR:-${m:-http://deb.debian.org/debian}}"
+  if [[ -n ${LIBRDKAFKA_MIRROR:-} ]]; then echo "$LIBRDKAFKA_MIRROR"; else "$(dirname "$0")/debian-archive.sh"; fi
 }
 
 install_deps() {

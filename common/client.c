@@ -1,0 +1,580 @@
+#include "client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "signals.h"
+
+/* ---- defaults: one list for every client, then one per role -------------- */
+
+static const struct kafka_property shared_defaults[] = {
+        {"bootstrap.servers", DEFAULT_BOOTSTRAP},
+        /* Brokers close idle connections; that is no news. */
+        {"log.connection.close", "false"},
+        {NULL, NULL},
+};
+
+/* Members of a group (readers and presence). A crashed member holds its
+ * place until its session times out; a restart should not wait 45 s.
+ * (Classic groups only: the broker sets these for the new protocol.) */
+static const struct kafka_property group_defaults[] = {
+        {"session.timeout.ms", "10000"},
+        {"heartbeat.interval.ms", "2000"},
+        {NULL, NULL},
+};
+
+static const struct kafka_property producer_defaults[] = {
+        /* Ordered, exactly-once delivery across retries. */
+        {"enable.idempotence", "true"},
+        /* A person waits for each line (a pipe wants batches: the
+         * program's own defaults say so). */
+        {"linger.ms", "0"},
+        /* Bounded memory: a full queue makes us wait. */
+        {"queue.buffering.max.kbytes", "16384"},
+        {NULL, NULL},
+};
+
+/* The local queue: queued.min.messages, and a cap on its kilobytes high
+ * enough that the count is what binds for chat-sized records. Bytes a fetch
+ * may bring per partition, and in all: eight times librdkafka's 1 MiB per
+ * partition, so reading a long topic takes an eighth of the fetch requests
+ * (and of the broker's and the kernel's work for them, on cores the broker
+ * may share); the total (librdkafka's is 50 MiB) keeps one response, and
+ * with the queue's cap the prefetched records, bounded whatever the number
+ * of partitions. */
+static const struct kafka_property reader_defaults[] = {
+        {"auto.offset.reset", "earliest"},
+        /* We store an offset once its line is written; librdkafka commits
+         * what is stored every 5 s, and as it lets a partition go. */
+        {"enable.auto.offset.store", "false"},
+        /* kafka-python asks for this: the seed creates the topic. */
+        {"allow.auto.create.topics", "true"},
+        /* Leaving the group waits on the broker connection behind a fetch
+         * that idles up to this long for new records: 500 ms by default, a
+         * tenth of that is still few requests. */
+        {"fetch.wait.max.ms", "100"},
+        {"queued.min.messages", "20000"},
+        {"queued.max.messages.kbytes", "16384"},
+        {"fetch.message.max.bytes", "8388608"},
+        {"fetch.max.bytes", "8388608"},
+        /* Where a partition ends, also one that ends in a transaction
+         * marker (which is never delivered). */
+        {"enable.partition.eof", "true"},
+        {NULL, NULL},
+};
+
+/*
+ * librdkafka stops fetching a partition while its local queue holds
+ * queued.min.messages. Since 2.2 it looks again after fetch.queue.backoff.ms,
+ * a second by default: with our small queue (bounded memory), a second
+ * lost whenever we are the slower side, which made 2.14 read at a
+ * twentieth of 2.0.2's pace. The queue drains in milliseconds, so we look
+ * again soon. (Before 2.2 there is no such setting, and consumer_chat's
+ * keep_fetching() does the waking.)
+ */
+#define LIBRDKAFKA_FETCH_BACKOFF 0x02020000 /* 2.2.0 */
+static const struct kafka_property fetch_backoff_defaults[] = {
+        {"fetch.queue.backoff.ms", "10"},
+        {NULL, NULL},
+};
+
+/* Presence: never reads, stores or commits. */
+static const struct kafka_property member_defaults[] = {
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {NULL, NULL},
+};
+
+/* /rooms: reads the ends of partitions by hand; joins no group and
+ * commits nothing (librdkafka's assign wants a group.id all the same). */
+static const struct kafka_property sampler_defaults[] = {
+        {"client.id", "kafka-chat"},
+        {"group.id", "kafka-chat.rooms"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {NULL, NULL},
+};
+
+#define MAX_LISTS 6
+
+/* The lists of defaults of a role, in the order they apply, ended by NULL;
+ * text holds the values made from the options. */
+static void role_defaults(enum client_role role, const struct config *cfg,
+                          const struct kafka_property *lists[MAX_LISTS],
+                          struct kafka_property made[2], char *text, size_t size)
+{
+        int n = 0;
+
+        lists[n++] = shared_defaults;
+        switch (role) {
+        case CLIENT_PRODUCER:
+                lists[n++] = producer_defaults;
+                /* A line that cannot be delivered is reported within
+                 * --timeout, not after librdkafka's 5 minutes. */
+                snprintf(text, size, "%d", cfg->opts->timeout_ms);
+                made[0]    = (struct kafka_property){"message.timeout.ms", text};
+                lists[n++] = made;
+                break;
+        case CLIENT_READER:
+                lists[n++] = group_defaults;
+                lists[n++] = reader_defaults;
+                if (rd_kafka_version() >= LIBRDKAFKA_FETCH_BACKOFF)
+                        lists[n++] = fetch_backoff_defaults;
+                /* Reading history (-o, --since) leaves the group's
+                 * position alone. */
+                made[0]    = (struct kafka_property){"enable.auto.commit",
+                                                     cfg->opts->commit ? "true" : "false"};
+                lists[n++] = made;
+                break;
+        case CLIENT_MEMBER:
+                lists[n++] = group_defaults;
+                lists[n++] = member_defaults;
+                break;
+        case CLIENT_SAMPLER:
+                lists[n++] = sampler_defaults;
+                break;
+        }
+        made[1]  = (struct kafka_property){NULL, NULL};
+        lists[n] = NULL;
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+/* Errors not worth retrying: wrong credentials stay wrong. A certificate
+ * that fails verification too, but only while starting: later it may be
+ * a broker's certificate being replaced. */
+static int is_fatal(rd_kafka_resp_err_t err, int startup)
+{
+        return err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+               (startup && err == RD_KAFKA_RESP_ERR__SSL);
+}
+
+/* What an X.509 verification error means for the user (codes from
+ * OpenSSL's x509_vfy.h, stable across its versions). */
+static const char *certificate_problem(int x509_error)
+{
+        switch (x509_error) {
+        case 2:  return "the issuer's certificate is unknown";
+        case 9:  return "the certificate is not valid yet";
+        case 10: return "the certificate has expired";
+        case 18:
+        case 19: return "the certificate is self-signed and not trusted";
+        case 20:
+        case 21: return "the certificate is signed by a CA that is not trusted "
+                        "(ssl.ca.location)";
+        case 62: return "the certificate does not name the host connected to";
+        case 64: return "the certificate does not name the IP address connected to";
+        }
+        return "the certificate could not be verified";
+}
+
+/* Called from rd_kafka_poll() and friends, in the main thread. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        struct client *cl = opaque;
+        rd_kafka_resp_err_t code = (rd_kafka_resp_err_t)err;
+        char fatal_reason[512];
+
+        if (code == RD_KAFKA_RESP_ERR__FATAL) {
+                code   = rd_kafka_fatal_error(rk, fatal_reason, sizeof(fatal_reason));
+                reason = fatal_reason;
+                cl->fatal = 1;
+        }
+        if (is_fatal(code, cl->startup))
+                cl->fatal = 1;
+
+        /* "All brokers are down" says less than the connect failure that
+         * caused it: keep that one for the final message. */
+        if (code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || cl->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                cl->error = code;
+                snprintf(cl->reason, sizeof(cl->reason), "%s", reason);
+        }
+
+        if (cl->startup)
+                return; /* client_wait_ready() words the outcome */
+        if (cl->verbose >= 1 || cl->fatal ||
+            (cl->verbose >= 0 && code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN))
+                diag_say(cl->voice, DIAG_WARNING, "kafka: %s", reason);
+}
+
+/* Called by OpenSSL (through librdkafka's threads) for each certificate of
+ * the broker's chain: verification is OpenSSL's, we only keep its verdict
+ * to say why a handshake failed. */
+static int on_certificate(rd_kafka_t *rk, const char *broker, int32_t broker_id,
+                          int *x509_error, int depth, const char *der, size_t size,
+                          char *errstr, size_t errstr_size, void *opaque)
+{
+        struct client *cl = opaque;
+
+        (void)rk;
+        (void)broker;
+        (void)broker_id;
+        (void)depth;
+        (void)der;
+        (void)size;
+        if (*x509_error == 0)
+                return 1;
+        atomic_store(&cl->certificate_error, *x509_error);
+        snprintf(errstr, errstr_size, "%s", certificate_problem(*x509_error));
+        return 0;
+}
+
+/* librdkafka's own log, from its threads: only at -vv, always on stderr
+ * (a thread must not touch the chat's screen). */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *line)
+{
+        const struct client *cl = rd_kafka_opaque(rk);
+        struct timespec now;
+
+        if (!cl || cl->verbose < 2)
+                return;
+        clock_gettime(CLOCK_REALTIME, &now);
+        diag_note("%lld.%03ld librdkafka %d %s: %s", (long long)now.tv_sec,
+                  now.tv_nsec / 1000000, level, fac, line);
+}
+
+/* A group member's rebalances where the program has no callback of its
+ * own: it takes and gives up what the group says. */
+static void let_go(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                   void *opaque)
+{
+        char errstr[512];
+
+        (void)opaque;
+        (void)client_rebalance(rk, err, parts, errstr, sizeof(errstr)); /* nothing to read */
+}
+
+/* ---- the factory ------------------------------------------------------------- */
+
+static const char *const role_names[] = {
+        [CLIENT_PRODUCER] = "producer",
+        [CLIENT_READER]   = "consumer",
+        [CLIENT_MEMBER]   = "presence client",
+        [CLIENT_SAMPLER]  = "room lister",
+};
+
+int client_open(struct client *cl, const struct client_spec *spec, const struct config *cfg)
+{
+        const struct kafka_property *lists[MAX_LISTS];
+        struct kafka_property made[2];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char text[32], errstr[512];
+
+        memset(cl, 0, sizeof(*cl));
+        cl->role         = spec->role;
+        cl->on_rebalance = spec->on_rebalance ? spec->on_rebalance : let_go;
+        cl->verbose = cfg->opts->verbose;
+        cl->voice   = spec->voice;
+        role_defaults(spec->role, cfg, lists, made, text, sizeof(text));
+        for (int i = 0; lists[i]; i++)
+                if (config_defaults(conf, lists[i], cfg) == -1)
+                        goto error;
+        if (config_defaults(conf, spec->defaults, cfg) == -1 || config_apply(conf, cfg) == -1)
+                goto error;
+        for (const struct kafka_property *f = spec->forced; f && f->key; f++)
+                if (config_set(conf, f->key, f->value, role_names[spec->role]) == -1)
+                        goto error;
+
+        rd_kafka_conf_set_opaque(conf, cl);
+        rd_kafka_conf_set_error_cb(conf, on_error);
+        rd_kafka_conf_set_log_cb(conf, on_log);
+        if (spec->on_delivery)
+                rd_kafka_conf_set_dr_msg_cb(conf, spec->on_delivery);
+        if (spec->on_rebalance)
+                rd_kafka_conf_set_rebalance_cb(conf, spec->on_rebalance);
+        if (rd_kafka_conf_set_ssl_cert_verify_cb(conf, on_certificate) != RD_KAFKA_CONF_OK) {
+                diag_say(cl->voice, DIAG_ERROR, "this librdkafka cannot verify TLS certificates");
+                goto error;
+        }
+        /* rd_kafka_new() takes ownership of conf only when it succeeds. */
+        cl->rk = rd_kafka_new(spec->role == CLIENT_PRODUCER ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
+                              conf, errstr, sizeof(errstr));
+        if (!cl->rk) {
+                diag_say(cl->voice, DIAG_ERROR, "cannot create the %s: %s",
+                         role_names[spec->role], errstr);
+                goto error;
+        }
+        cl->left = spec->role == CLIENT_PRODUCER;
+        return 0;
+
+error:
+        rd_kafka_conf_destroy(conf);
+        return -1;
+}
+
+void client_destroy(struct client *cl)
+{
+        if (cl->rk)
+                rd_kafka_destroy_flags(cl->rk, cl->left ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        cl->rk = NULL;
+}
+
+/* ---- waiting for the first broker --------------------------------------------- */
+
+/* Whether metadata shows the topic usable: no error, partitions known.
+ * Otherwise *err says why not. */
+static int topic_ready(const struct rd_kafka_metadata *md, rd_kafka_resp_err_t *err)
+{
+        if (md->topic_cnt != 1) {
+                *err = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+                return 0;
+        }
+        *err = md->topics[0].err;
+        if (!*err && md->topics[0].partition_cnt == 0)
+                *err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+        return *err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/*
+ * librdkafka before 2.6.1 sends the client's SCRAM nonce twice in its
+ * final message (its issue 4895). Kafka 3.8.1 to 3.9 let that pass; Kafka
+ * 4 compares strictly and refuses the login as bad credentials. Worth
+ * saying, since the password is right.
+ */
+#define LIBRDKAFKA_SCRAM_FIXED 0x020601ff /* 2.6.1 */
+static const char *scram_hint(const char *mechanism)
+{
+        if (strncmp(mechanism, "SCRAM", 5) != 0 || rd_kafka_version() >= LIBRDKAFKA_SCRAM_FIXED)
+                return "";
+        return " (on Kafka 4.0 or later, SCRAM needs librdkafka 2.6.1 or later: older ones "
+               "send a nonce it refuses)";
+}
+
+/* The configured bootstrap.servers, for messages. */
+static const char *bootstrap(rd_kafka_t *rk, char *buf, size_t size)
+{
+        if (rd_kafka_conf_get(rd_kafka_conf(rk), "bootstrap.servers", buf, &size) !=
+            RD_KAFKA_CONF_OK)
+                snprintf(buf, size, "(unknown)");
+        return buf;
+}
+
+/* The one line for an error that ended the start: for authentication it
+ * names the mechanism and the user (never the password), for TLS what was
+ * wrong with the certificate. */
+static void say_fatal(const struct client *cl, const char *servers)
+{
+        const rd_kafka_conf_t *conf = rd_kafka_conf(cl->rk);
+        char mechanism[64] = "?", user[256] = "?";
+        size_t size;
+        int x509_error = atomic_load(&cl->certificate_error);
+
+        if (cl->error == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+                size = sizeof(mechanism);
+                (void)rd_kafka_conf_get(conf, "sasl.mechanisms", mechanism, &size); /* or "?" */
+                size = sizeof(user);
+                if (rd_kafka_conf_get(conf, "sasl.username", user, &size) != RD_KAFKA_CONF_OK ||
+                    !*user)
+                        snprintf(user, sizeof(user), "(none)");
+                diag_say(cl->voice, DIAG_ERROR,
+                         "authentication failed at %s (SASL %s, user '%s'): %s%s", servers,
+                         mechanism, user, cl->reason, scram_hint(mechanism));
+        } else if (cl->error == RD_KAFKA_RESP_ERR__SSL && x509_error) {
+                diag_say(cl->voice, DIAG_ERROR, "TLS handshake with %s failed: %s: %s", servers,
+                         certificate_problem(x509_error), cl->reason);
+        } else {
+                diag_say(cl->voice, DIAG_ERROR, "cannot use Kafka at %s: %s", servers,
+                         cl->reason);
+        }
+}
+
+int client_wait_ready(struct client *cl, const char *topic, int timeout_ms, int *partitions)
+{
+        struct deadline until = deadline_in(timeout_ms);
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        rd_kafka_resp_err_t topic_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(cl->rk, topic, NULL);
+        char servers[512];
+        int ready = 0, reached = 0; /* reached: some broker answered */
+
+        if (!rkt) {
+                diag_say(cl->voice, DIAG_ERROR, "topic '%s': %s", topic,
+                         rd_kafka_err2str(rd_kafka_last_error()));
+                return -1;
+        }
+
+        cl->startup = 1;
+        while (!ready && !stop_signal && !cl->fatal && !deadline_passed(&until)) {
+                const struct rd_kafka_metadata *md;
+
+                /* Short slices, so that signals and fatal errors are seen. */
+                err = rd_kafka_metadata(cl->rk, 0 /* just this topic */, rkt, &md,
+                                        deadline_slice(&until, 500));
+                rd_kafka_poll(cl->rk, 0); /* serve on_error */
+                if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                        reached = 1;
+                        ready   = topic_ready(md, &topic_err);
+                        if (ready)
+                                *partitions = md->topics[0].partition_cnt;
+                        rd_kafka_metadata_destroy(md);
+                        if (!ready)
+                                rd_kafka_poll(cl->rk, 100); /* being created: wait a bit */
+                }
+        }
+        cl->startup = 0;
+        rd_kafka_topic_destroy(rkt);
+        if (ready) {
+                cl->error = RD_KAFKA_RESP_ERR_NO_ERROR;
+                return 0;
+        }
+        if (stop_signal)
+                return -1;
+
+        bootstrap(cl->rk, servers, sizeof(servers));
+        if (cl->fatal)
+                say_fatal(cl, servers);
+        else if (reached)
+                diag_say(cl->voice, DIAG_ERROR, "topic '%s' is not available at %s: %s", topic,
+                         servers, rd_kafka_err2str(topic_err));
+        else
+                diag_say(cl->voice, DIAG_ERROR, "cannot reach Kafka at %s within %d s: %s",
+                         servers, (timeout_ms + 999) / 1000,
+                         cl->error ? cl->reason : rd_kafka_err2str(err));
+        return -1;
+}
+
+/* ---- producing ------------------------------------------------------------------ */
+
+/* One try; -1 and rd_kafka_last_error() style: the error. */
+static rd_kafka_resp_err_t produce_once(struct client *cl, const char *topic, int32_t partition,
+                                        const void *value, size_t len,
+                                        const struct client_header *header, void *opaque)
+{
+        if (!header)
+                return rd_kafka_producev(cl->rk, RD_KAFKA_V_TOPIC(topic),
+                                         RD_KAFKA_V_PARTITION(partition),
+                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                         RD_KAFKA_V_VALUE((void *)value, len),
+                                         RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        return rd_kafka_producev(cl->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_VALUE((void *)value, len),
+                                 RD_KAFKA_V_HEADER(header->name, header->value,
+                                                   (ssize_t)header->len),
+                                 RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+}
+
+rd_kafka_resp_err_t client_produce(struct client *cl, const char *topic, int32_t partition,
+                                   const void *value, size_t len,
+                                   const struct client_header *header, void *opaque)
+{
+        rd_kafka_resp_err_t err;
+
+        while ((err = produce_once(cl, topic, partition, value, len, header, opaque))) {
+                /* Asked to stop while waiting for room: this one was not
+                 * sent (what is queued still will be). */
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stop_signal)
+                        return err;
+                rd_kafka_poll(cl->rk, 100 /* ms, then try again */);
+        }
+        rd_kafka_poll(cl->rk, 0); /* serve delivery reports as we go */
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void client_drain(struct client *cl, const struct deadline *until, int tell)
+{
+        if (tell && rd_kafka_outq_len(cl->rk) > 0)
+                diag_say(cl->voice, DIAG_NOTE,
+                         "delivering %d line(s) still on their way; Ctrl-C gives up",
+                         rd_kafka_outq_len(cl->rk));
+        while (rd_kafka_outq_len(cl->rk) > 0 && !deadline_passed(until))
+                rd_kafka_flush(cl->rk, deadline_slice(until, DEADLINE_SLICE_MS));
+
+        /* What is left is reported as failed, through the delivery report
+         * callback, by the poll after the purge. */
+        if (rd_kafka_purge(cl->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                diag_say(cl->voice, DIAG_WARNING,
+                         "cannot purge the queue: what is left counts as undelivered");
+        rd_kafka_poll(cl->rk, 0);
+}
+
+/* ---- consumers ------------------------------------------------------------------ */
+
+rd_kafka_resp_err_t client_commit(struct client *cl,
+                                  const rd_kafka_topic_partition_list_t *offsets,
+                                  const struct deadline *until)
+{
+        rd_kafka_queue_t *answer = rd_kafka_queue_new(cl->rk);
+        rd_kafka_event_t *ev = NULL;
+        rd_kafka_resp_err_t err;
+
+        err = rd_kafka_commit_queue(cl->rk, offsets, answer, NULL, NULL);
+        while (!err && !ev && !deadline_passed(until))
+                ev = rd_kafka_queue_poll(answer, deadline_slice(until, DEADLINE_SLICE_MS));
+        if (!err)
+                err = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(answer);
+        return err;
+}
+
+rd_kafka_resp_err_t client_leave(struct client *cl, const struct deadline *until)
+{
+        rd_kafka_queue_t *events = rd_kafka_queue_new(cl->rk);
+        rd_kafka_error_t *error = rd_kafka_consumer_close_queue(cl->rk, events);
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+        if (error) {
+                err = rd_kafka_error_code(error);
+                rd_kafka_error_destroy(error);
+        }
+        /* The group's last rebalance comes as an event: our callback lets
+         * the partitions go (storing what was shown first). Records that
+         * still come are dropped: nobody will show them. */
+        while (!err && !rd_kafka_consumer_closed(cl->rk)) {
+                rd_kafka_event_t *ev;
+
+                if (deadline_passed(until)) {
+                        err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+                        break;
+                }
+                ev = rd_kafka_queue_poll(events, deadline_slice(until, DEADLINE_SLICE_MS));
+                if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                        cl->on_rebalance(cl->rk, rd_kafka_event_error(ev),
+                                         rd_kafka_event_topic_partition_list(ev), cl);
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(events);
+        cl->left = !err;
+        return err;
+}
+
+int client_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                     const rd_kafka_topic_partition_list_t *parts, char *errstr, size_t size)
+{
+        int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        rd_kafka_error_t *error = NULL;
+        rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+        if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE"))
+                error = assign ? rd_kafka_incremental_assign(rk, parts)
+                               : rd_kafka_incremental_unassign(rk, parts);
+        else
+                result = rd_kafka_assign(rk, assign ? parts : NULL);
+        if (error) {
+                snprintf(errstr, size, "%s", rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return -1;
+        }
+        if (result) {
+                snprintf(errstr, size, "%s", rd_kafka_err2str(result));
+                return -1;
+        }
+        return 0;
+}
+
+size_t client_conf_number(const struct client *cl, const char *key)
+{
+        char value[32];
+        size_t size = sizeof(value);
+
+        if (rd_kafka_conf_get(rd_kafka_conf(cl->rk), key, value, &size) != RD_KAFKA_CONF_OK)
+                return 0;
+        return (size_t)strtoull(value, NULL, 10);
+}

@@ -1,0 +1,39 @@
+#include "deadline.h"
+
+#include <time.h>
+
+#include "signals.h"
+
+long long deadline_now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct deadline deadline_in(int timeout_ms)
+{
+        return (struct deadline){deadline_now_ms() + timeout_ms, signals_received()};
+}
+
+int deadline_passed(const struct deadline *d)
+{
+        return signals_received() != d->signals || deadline_now_ms() >= d->at_ms;
+}
+
+int deadline_left(const struct deadline *d)
+{
+        long long left = d->at_ms - deadline_now_ms();
+
+        if (signals_received() != d->signals || left <= 0)
+                return 0;
+        return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+int deadline_slice(const struct deadline *d, int slice_ms)
+{
+        int left = deadline_left(d);
+
+        return left > slice_ms ? slice_ms : left;
+}
