@@ -68,6 +68,9 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
+# kafka-chat's own parts (chat/), on top of common/.
+CHAT_SRC   := $(wildcard chat/*.c)
+CHAT_OBJ   := $(CHAT_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OUT)tests/%)
 
@@ -93,13 +96,16 @@ $(OBJ)/build-flags: FORCE
 $(PROGRAMS:%=$(OUT)%): $(OUT)%: $(OBJ)/%.o $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(if $(filter kafka-chat,$*),-lreadline)
 
+$(OUT)kafka-chat: $(CHAT_OBJ)
+
 $(OBJ)/%.o: %.c $(OBJ)/build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(COMMON_OBJ)
+$(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(COMMON_OBJ) \
+                             $(CHAT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lreadline -lcmocka
 
 unit-bins: $(UNIT_BIN)
 

@@ -55,6 +55,7 @@ static const struct program consumer_program = {
         "  2  usage error\n"
         "  3  could not use Kafka: unreachable, authentication or TLS failure,\n"
         "     or the topic is not available\n",
+        NULL,
 };
 
 struct reader {

@@ -53,6 +53,7 @@ static const struct program producer_program = {
         "  2  usage error\n"
         "  3  could not use Kafka: unreachable, authentication or TLS failure,\n"
         "     or the topic is not available\n",
+        NULL,
 };
 
 struct producer {

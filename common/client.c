@@ -515,30 +515,39 @@ rd_kafka_resp_err_t client_commit(struct client *cl,
 
 rd_kafka_resp_err_t client_leave(struct client *cl, const struct deadline *until)
 {
-        rd_kafka_queue_t *events = rd_kafka_queue_new(cl->rk);
-        rd_kafka_error_t *error = rd_kafka_consumer_close_queue(cl->rk, events);
+        rd_kafka_queue_t *events;
+        rd_kafka_error_t *error;
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
+        /* No time to leave: client_destroy() then drops the client without
+         * waiting for the group. A leave once begun is waited for by
+         * librdkafka's destroy (its LeaveGroup for up to 5 s, and a
+         * rebalance we never served for good), so it is begun only with
+         * time to see it through. */
+        if (deadline_passed(until))
+                return RD_KAFKA_RESP_ERR__TIMED_OUT;
+        events = rd_kafka_queue_new(cl->rk);
+        error  = rd_kafka_consumer_close_queue(cl->rk, events);
         if (error) {
                 err = rd_kafka_error_code(error);
                 rd_kafka_error_destroy(error);
         }
         /* The group's last rebalance comes as an event: our callback lets
          * the partitions go (storing what was shown first). Records that
-         * still come are dropped: nobody will show them. */
+         * still come are dropped: nobody will show them. Past the deadline,
+         * what already came is still served. */
         while (!err && !rd_kafka_consumer_closed(cl->rk)) {
-                rd_kafka_event_t *ev;
+                int passed = deadline_passed(until);
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(
+                        events, passed ? 0 : deadline_slice(until, DEADLINE_SLICE_MS));
 
-                if (deadline_passed(until)) {
-                        err = RD_KAFKA_RESP_ERR__TIMED_OUT;
-                        break;
-                }
-                ev = rd_kafka_queue_poll(events, deadline_slice(until, DEADLINE_SLICE_MS));
                 if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
                         cl->on_rebalance(cl->rk, rd_kafka_event_error(ev),
                                          rd_kafka_event_topic_partition_list(ev), cl);
                 if (ev)
                         rd_kafka_event_destroy(ev);
+                else if (passed)
+                        err = RD_KAFKA_RESP_ERR__TIMED_OUT;
         }
         rd_kafka_queue_destroy(events);
         cl->left = !err;

@@ -1,5 +1,6 @@
 #include "consumer.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,10 +176,19 @@ int consumer_subscribe(struct consumer *c)
         err = rd_kafka_subscribe(c->client.rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
         if (err) {
-                diag_say(c->client.voice, DIAG_ERROR, "cannot subscribe to '%s': %s", c->topic, rd_kafka_err2str(err));
+                diag_say(c->client.voice, DIAG_ERROR, "cannot subscribe to '%s': %s", c->topic,
+                         rd_kafka_err2str(err));
                 return -1;
         }
         return 0;
+}
+
+/* Drops the messages taken from librdkafka and not handed out yet. */
+static void drop_batch(struct consumer *c)
+{
+        while (c->batch_next < c->batch_len)
+                rd_kafka_message_destroy(c->batch[c->batch_next++]);
+        c->batch_len = c->batch_next = 0;
 }
 
 int consumer_assign(struct consumer *c, const rd_kafka_topic_partition_list_t *parts)
@@ -186,9 +196,15 @@ int consumer_assign(struct consumer *c, const rd_kafka_topic_partition_list_t *p
         rd_kafka_resp_err_t err = rd_kafka_assign(c->client.rk, parts);
 
         if (err) {
-                diag_say(c->client.voice, DIAG_ERROR, "cannot read '%s': %s", c->topic, rd_kafka_err2str(err));
+                diag_say(c->client.voice, DIAG_ERROR, "cannot read '%s': %s", c->topic,
+                         rd_kafka_err2str(err));
                 return -1;
         }
+        /* What was taken belongs to the assignment this one replaces
+         * (librdkafka drops what it still holds of that itself). */
+        drop_batch(c);
+        for (int i = 0; i < c->nparts; i++)
+                c->parts[i].assigned = 0;
         mark_assigned(c, parts, 1);
         note_ends(c, parts);
         return 0;
@@ -206,24 +222,31 @@ static int coordinator_on_its_way(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR__TRANSPORT;
 }
 
+/* A pause while the coordinator is on its way: longer each time, at most
+ * a second, never past the deadline. Returns 0 to try again, -1 when the
+ * time is up (or a stop signal came). */
+static int await_coordinator(int *pause_ms, const struct deadline *until)
+{
+        if (deadline_left(until) <= *pause_ms)
+                return -1;
+        (void)poll(NULL, 0, *pause_ms); /* a signal cuts it short: then we stop */
+        *pause_ms = *pause_ms * 2 > 1000 ? 1000 : *pause_ms * 2;
+        return deadline_passed(until) ? -1 : 0;
+}
+
 rd_kafka_resp_err_t consumer_committed(struct consumer *c,
                                        rd_kafka_topic_partition_list_t *parts,
                                        int timeout_ms)
 {
-        long long deadline = deadline_now_ms() + timeout_ms;
+        struct deadline until = deadline_in(timeout_ms);
         int pause_ms = 50;
         rd_kafka_resp_err_t err;
 
-        for (;;) {
-                long long left = deadline - deadline_now_ms();
-
-                err = rd_kafka_committed(c->client.rk, parts, (int)(left < 1000 ? left > 0 ? left : 1 : 1000));
-                if (!err || !coordinator_on_its_way(err) || stop_signal ||
-                    deadline_now_ms() + pause_ms >= deadline)
-                        return err;
-                rd_kafka_poll(c->client.rk, pause_ms); /* a pause that serves callbacks */
-                pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
-        }
+        do
+                err = rd_kafka_committed(c->client.rk, parts, deadline_slice(&until, 1000) + 1);
+        while (err && coordinator_on_its_way(err) && !stop_signal &&
+               await_coordinator(&pause_ms, &until) == 0);
+        return err;
 }
 
 /*
@@ -419,6 +442,21 @@ static int forgotten(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
 }
 
+/* Commits offsets, again while the coordinator is on its way (a broker
+ * restarting, a coordinator moving), until the deadline. */
+static rd_kafka_resp_err_t commit(struct consumer *c,
+                                  const rd_kafka_topic_partition_list_t *offsets,
+                                  const struct deadline *until)
+{
+        int pause_ms = 50;
+        rd_kafka_resp_err_t err;
+
+        do
+                err = client_commit(&c->client, offsets, until);
+        while (err && coordinator_on_its_way(err) && await_coordinator(&pause_ms, until) == 0);
+        return err;
+}
+
 /*
  * Commits what was written. If the group has forgotten us (its
  * coordinator restarted, or our session ran out while the broker was
@@ -435,7 +473,7 @@ static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadl
 
         if (!positions)
                 return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
-        err = client_commit(&c->client, positions, until);
+        err = commit(c, positions, until);
         if (forgotten(err)) {
                 if (c->client.verbose >= 1)
                         diag_say(c->client.voice, DIAG_NOTE,
@@ -456,8 +494,7 @@ static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadl
                 answer    = *until;
                 if (answer.at_ms < deadline_now_ms() + 1000)
                         answer.at_ms = deadline_now_ms() + 1000;
-                err = positions ? client_commit(&c->client, positions, &answer)
-                                : RD_KAFKA_RESP_ERR_NO_ERROR;
+                err = positions ? commit(c, positions, &answer) : RD_KAFKA_RESP_ERR_NO_ERROR;
         }
         if (positions)
                 rd_kafka_topic_partition_list_destroy(positions);
@@ -468,7 +505,7 @@ rd_kafka_resp_err_t consumer_close(struct consumer *c, const struct deadline *un
 {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR, left;
 
-        if (!c->client.rk)
+        if (!c->queue) /* never ready: nothing read, no group joined */
                 return err;
         if (c->commit && !c->client.fatal)
                 err = commit_written(c, until);
@@ -483,8 +520,7 @@ rd_kafka_resp_err_t consumer_close(struct consumer *c, const struct deadline *un
 
 void consumer_free(struct consumer *c)
 {
-        while (c->batch_next < c->batch_len) /* taken, never shown */
-                rd_kafka_message_destroy(c->batch[c->batch_next++]);
+        drop_batch(c); /* taken, never shown */
         if (c->queue)
                 rd_kafka_queue_destroy(c->queue);
         client_destroy(&c->client);

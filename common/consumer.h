@@ -99,7 +99,8 @@ int consumer_subscribe(struct consumer *c);
 
 /* Reads the partitions of parts (with their start offsets) by hand, as
  * the one-window chat does: no group membership, but its commits keep
- * the place. Returns 0, or -1 after saying why. */
+ * the place. It replaces what was read before (a chat reads its history,
+ * then what is new from elsewhere). Returns 0, or -1 after saying why. */
 int consumer_assign(struct consumer *c, const rd_kafka_topic_partition_list_t *parts);
 
 /* The group's committed offsets for parts, asking again with a pause while

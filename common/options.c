@@ -133,6 +133,8 @@ static void print_help(const struct program *prog)
                         printf("%.*s\n  %-32s ", (int)(nl - help), help, "");
                 printf("%s\n", help);
         }
+        if (prog->more_help)
+                prog->more_help(stdout);
         printf("\nExit status:\n%s", prog->exit_codes);
 }
 

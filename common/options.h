@@ -9,6 +9,7 @@
 #define KC_OPTIONS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "output.h"
 
@@ -81,6 +82,7 @@ struct program {
         const char *description;  /* paragraphs for --help */
         unsigned accepts;         /* OPT_* bits */
         const char *exit_codes;   /* the exit-status section of --help */
+        void (*more_help)(FILE *out); /* a section after the options, or NULL */
 };
 
 /* What options_parse() says: go on, or exit with this status. */

@@ -251,6 +251,18 @@ int presence_serve(struct presence *p, struct presence_change *change)
         return changed;
 }
 
+int presence_next_ms(const struct presence *p)
+{
+        long long left;
+
+        if (!p->client.rk || p->asking || p->problem[0])
+                return -1; /* an answer wakes us; a refusal is final */
+        if (p->again)
+                return 0;
+        left = p->next_ms - deadline_now_ms();
+        return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
 /* Frees a list ended by NULL. */
 static void free_list(char **list)
 {

@@ -68,6 +68,10 @@ int presence_serve(struct presence *p, struct presence_change *change);
 
 void presence_change_free(struct presence_change *change);
 
+/* Milliseconds until presence_serve() wants to ask again, or -1 while it
+ * waits for an answer (which wakes the program) or has given up. */
+int presence_next_ms(const struct presence *p);
+
 /* Leaves the group (others see us go at once; until the deadline) and
  * releases everything. */
 void presence_close(struct presence *p, const struct deadline *until);

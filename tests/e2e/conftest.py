@@ -201,6 +201,31 @@ def kcat_records(bootstrap, topic, timeout=30):
     return [json.loads(l) for l in p.stdout.decode(errors="replace").splitlines() if l]
 
 
+def records_with_headers(bootstrap, topic, count, timeout=30):
+    """The first count records of the topic as (value, headers) with
+    kafka-python, headers a list of (name, bytes)."""
+    from kafka import KafkaConsumer
+    cons = KafkaConsumer(topic, bootstrap_servers=bootstrap.split(","),
+                         auto_offset_reset="earliest", enable_auto_commit=False,
+                         consumer_timeout_ms=timeout * 1000)
+    try:
+        got = []
+        for rec in cons:
+            got.append((rec.value, list(rec.headers)))
+            if len(got) == count:
+                break
+        return got
+    finally:
+        cons.close()
+
+
+def warm_up_groups(bootstrap):
+    """Readies a new broker's group coordinator: it makes its offsets topic
+    on first use, which can take longer than a test's short --timeout."""
+    produce(bootstrap, "warm-up", ["x"])
+    consume(bootstrap, "warm-up", "warm-up", "-e", "-q")
+
+
 def kcat_values(bootstrap, topic):
     return [r["payload"] for r in kcat_records(bootstrap, topic)]
 

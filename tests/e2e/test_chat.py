@@ -9,7 +9,8 @@ import time
 import pexpect
 import pytest
 
-from conftest import KAFKA_SH, REPO, binary, env, kcat_values, produce
+from conftest import (KAFKA_SH, REPO, binary, create_topic, env, kcat_values, produce,
+                      records_with_headers, warm_up_groups)
 from terminal import Terminal, ready
 
 
@@ -32,10 +33,18 @@ def test_two_chats_and_producers_talk(bootstrap, topic):
     # Our own lines: once, with the mark; never echoed back unmarked.
     assert [l for l in alice.lines() if "] 안녕 bob" in l][0].endswith("[alice] 안녕 bob ✓")
     assert sum("[alice] 안녕 bob" in l for l in alice.lines()) == 1
-    # On the wire: the seed's record plus the sender, as json.dumps writes it.
+    # On the wire: the seed's record plus the sender, as json.dumps writes it,
+    # and a header with the window's random id (no name in it), by which a
+    # chat knows its own records; producer_chat's records have no header.
     value = kcat_values(bootstrap, topic)[0]
     data = json.loads(value)
     assert value == json.dumps({"message": "안녕 bob", "time": data["time"], "sender": "alice"})
+    records = records_with_headers(bootstrap, topic, 4)
+    (alices, a_headers), (bobs, b_headers) = records[0], records[1]
+    assert [n for n, _ in a_headers] == ["kafka-chat-id"] and len(a_headers[0][1]) == 16
+    assert [n for n, _ in b_headers] == ["kafka-chat-id"] and b_headers[0][1] != a_headers[0][1]
+    assert b"alice" not in a_headers[0][1]
+    assert records[2][1] == [] and records[3][1] == []
     assert alice.leave() == 0 and bob.leave("\x04") == 0  # /quit and Ctrl-D
 
 
@@ -142,11 +151,15 @@ def own_broker():
     args = ["--port", str(FAIL_PORT), "--dir", str(FAIL_DIR)]
     subprocess.run([KAFKA_SH, "clean", *args], capture_output=True, timeout=120)
     subprocess.run([KAFKA_SH, "start", *args], check=True, capture_output=True, timeout=180)
+    warm_up_groups(f"127.0.0.1:{FAIL_PORT}")
     yield args
     subprocess.run([KAFKA_SH, "clean", *args], check=True, capture_output=True, timeout=120)
 
 
 def test_undelivered_line_gets_a_failure_mark(own_broker, topic):
+    # The topic first: a new broker under load may take longer than the
+    # chat's 2 s to create it.
+    create_topic(f"127.0.0.1:{FAIL_PORT}", topic, 1)
     alice = ready(Terminal(f"127.0.0.1:{FAIL_PORT}", topic, "alice", "--timeout", "2"))
     alice.type("before\r")
     alice.wait_for("[alice] before ✓")
@@ -172,3 +185,105 @@ def test_group_option_keeps_the_place_under_that_name(bootstrap, topic, group):
     other = ready(Terminal(bootstrap, topic, "alice", "-g", group + "-other"))
     assert "──── 여기부터 새 메시지 ────" in other.lines()
     assert other.leave() == 0
+
+
+# ---- one voice while you type, and an end that Ctrl-C can hurry (issue 21) ----------
+
+def test_an_error_while_joining_is_a_notice_above_the_input_line(bootstrap, topic):
+    # No topic is created for us: /join of a room that is not there fails.
+    room = f"r-{topic[-8:]}"  # short, so that its notices fit on a line
+    create_topic(bootstrap, room, 1)
+    alice = ready(Terminal(bootstrap, room, "alice", "--timeout", "2",
+                           "-X", "allow.auto.create.topics=false"))
+    missing = f"{room}-missing"
+    alice.type(f"/join {missing}\r")
+    alice.wait_for(f"-!- {missing} 방에 들어갈 수 없습니다; {room} 방에 그대로 있습니다.")
+    alice.type("half")
+    lines = alice.lines()
+    errors = [l for l in lines if f"'{missing}' is not available" in l]
+    assert len(errors) == 1 and errors[0].startswith("-!- error: topic "), lines
+    # Nothing was written raw over the screen, and the input line is whole.
+    assert not [l for l in alice.written_lines("kafka-chat:")], alice.written_lines("kafka-chat:")
+    assert alice.input_line()[0] == alice.prompt() + "half"
+    assert alice.leave("\x15/quit\r") == 0
+
+
+def cursor_left_the_prompt(term):
+    """Whether the chat has given its input line up (it is stopping)."""
+    term.pump(0.1)
+    line, column = term.input_line()
+    return column == 0 and not line.startswith(term.prompt())
+
+
+def wait_until(predicate, timeout=30):
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+
+
+def chat_ended_within(term, seconds):
+    """Waits for the chat to end; returns its exit status and how long it took."""
+    start = time.monotonic()
+    while term.child.isalive():
+        assert time.monotonic() - start < seconds + 30, "the chat did not end"
+        term.pump(0.05)
+    took = time.monotonic() - start
+    term.child.close()
+    return term.child.exitstatus, took
+
+
+def chat_then_broker_gone(own_broker, topic, timeout):
+    """A chat that showed a line (so it has a place to commit), then its
+    broker stops."""
+    create_topic(f"127.0.0.1:{FAIL_PORT}", topic, 1)
+    alice = ready(Terminal(f"127.0.0.1:{FAIL_PORT}", topic, "alice", "--timeout", str(timeout)))
+    alice.type("shown\r")
+    alice.wait_for("[alice] shown ✓")
+    subprocess.run([KAFKA_SH, "stop", *own_broker], check=True, capture_output=True,
+                   timeout=120)
+    return alice
+
+
+def test_ctrl_c_with_the_broker_gone_ends_within_the_timeout(own_broker, topic):
+    alice = chat_then_broker_gone(own_broker, topic, 5)
+    alice.child.send("\x03")
+    status, took = chat_ended_within(alice, 5)
+    assert took < 5 + 2, f"Ctrl-C took {took:.1f} s with --timeout 5"
+    assert status == 0
+    # It tried, and says it could not keep the place.
+    assert [l for l in alice.written_lines("kafka-chat: warning: cannot keep your place")]
+
+
+def test_a_second_ctrl_c_gives_up_at_once(own_broker, topic):
+    alice = chat_then_broker_gone(own_broker, topic, 60)
+    alice.child.send("\x03")
+    wait_until(lambda: cursor_left_the_prompt(alice))  # it is trying to commit
+    alice.child.send("\x03")
+    status, took = chat_ended_within(alice, 1)
+    assert took < 1, f"the second Ctrl-C took {took:.1f} s"
+    assert status == 0
+
+
+def test_a_broken_output_ends_the_chat_with_status_1(bootstrap, topic):
+    """Standard output on a terminal that goes away while standard input
+    (the controlling terminal) stays: no SIGHUP, every write fails."""
+    master, slave = os.openpty()
+    e = env()
+    e.update(TERM="xterm", LANG="C.UTF-8")
+    out_path = os.ttyname(slave)
+    chat = pexpect.spawn("/bin/sh", ["-c", f'exec "$0" "$@" >{out_path}', binary("kafka-chat"),
+                                     "-b", bootstrap, "-t", topic, "--name", "alice"],
+                         env=e, dimensions=(30, 110))
+    seen = b""
+    end = time.monotonic() + 60
+    while b"YOU: " not in seen:
+        assert time.monotonic() < end, seen
+        seen += os.read(master, 65536)
+    os.close(slave)
+    os.close(master)  # the output terminal is gone: every write fails
+    produce(bootstrap, topic, ["something to show"], "--name", "bob")
+    chat.expect(pexpect.EOF, timeout=60)
+    chat.close()
+    assert chat.exitstatus == 1
+    errors = [l for l in chat.before.decode().splitlines() if l.strip()]
+    assert errors == ["kafka-chat: error: writing output: Input/output error"], errors

@@ -13,7 +13,7 @@ import pexpect
 import pytest
 
 from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, create_topic, env, kcat_values,
-                      librdkafka_version, popen, produce, spawn_pty, wait_for)
+                      librdkafka_version, popen, produce, spawn_pty, wait_for, warm_up_groups)
 from terminal import Terminal, ready
 
 
@@ -295,6 +295,7 @@ def kafka_sh(*args):
 def vanishing_broker():
     kafka_sh("clean")
     kafka_sh("start")
+    warm_up_groups(f"127.0.0.1:{GONE_PORT}")
     yield f"127.0.0.1:{GONE_PORT}"
     kafka_sh("clean")
 

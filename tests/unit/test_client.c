@@ -23,7 +23,7 @@
 #include "../../common/options.h"
 #include "../../common/signals.h"
 
-static const struct program producer = {"producer_chat", "s", "d", 0, "e"};
+static const struct program producer = {"producer_chat", "s", "d", 0, "e", NULL};
 
 /* What a program's voice got: the diagnostics, one per line. */
 struct taken {

@@ -19,8 +19,8 @@
 #include "../../common/config.h"
 #include "../../common/options.h"
 
-static const struct program consumer = {"consumer_chat", "s", "d", OPT_GROUP, "e"};
-static const struct program producer = {"producer_chat", "s", "d", 0, "e"};
+static const struct program consumer = {"consumer_chat", "s", "d", OPT_GROUP, "e", NULL};
+static const struct program producer = {"producer_chat", "s", "d", 0, "e", NULL};
 
 static enum options_result parse(const struct program *prog, struct options *opts,
                                  int argc, char **argv)

@@ -1,0 +1,154 @@
+#include "screen.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "../common/signals.h"
+
+/* readline's line handler has no context argument: the screen it serves,
+ * between screen_start() and screen_stop(). */
+static struct screen *reading;
+
+/* A diagnostic of one of our clients: above the input line while it is
+ * there, on stderr before and after. */
+static void say(void *ctx, enum diag_level level, const char *text)
+{
+        static const char *const labels[] = {
+                [DIAG_ERROR] = "error: ", [DIAG_WARNING] = "", [DIAG_NOTE] = ""};
+        struct screen *s = ctx;
+
+        if (!s->live) {
+                diag_stderr(level, text);
+                return;
+        }
+        screen_notice(s, "%s%s", labels[level], text);
+        if (!s->showing) /* else it goes out with what is being shown */
+                screen_show(s);
+}
+
+void screen_init(struct screen *s)
+{
+        memset(s, 0, sizeof(*s));
+        output_init(&s->out, STDOUT_FILENO, ESCAPE_ALWAYS, &stop_signal);
+        s->voice = (struct voice){say, s};
+}
+
+void screen_free(struct screen *s)
+{
+        output_free(&s->out);
+}
+
+void screen_set_prompt(struct screen *s, const char *room)
+{
+        snprintf(s->prompt, sizeof(s->prompt), "[%s] YOU: ", room);
+        if (s->live)
+                rl_set_prompt(s->prompt);
+}
+
+static void on_line(char *line)
+{
+        struct screen *s = reading;
+
+        s->in_handler = 1;
+        if (line && *line)
+                add_history(line);
+        s->on_line(s, line);
+        s->in_handler = 0;
+}
+
+void screen_start(struct screen *s, void (*handler)(struct screen *s, char *line))
+{
+        /* readline draws the prompt; our handler takes the lines. Our own
+         * signal handlers stay: SIGINT ends the loop, and removing the
+         * handler gives the terminal back. */
+        rl_catch_signals = 0;
+        reading          = s;
+        s->on_line       = handler;
+        rl_callback_handler_install(s->prompt, on_line);
+        s->live = 1;
+}
+
+void screen_read(struct screen *s)
+{
+        (void)s;
+        rl_callback_read_char();
+}
+
+void screen_stop(struct screen *s)
+{
+        if (!s->live)
+                return;
+        rl_callback_handler_remove();
+        s->live = 0;
+        reading = NULL;
+        /* Ended from outside a typed line (a signal, an error): the line
+         * being typed stays, what follows starts below it. */
+        if (!s->in_handler)
+                output_str(&s->out, "\n");
+}
+
+/* Writes s->out out: through the reader, which notes what got out. */
+static void flush(struct screen *s)
+{
+        if (s->flush)
+                (void)s->flush(s->flush_ctx); /* a failure: screen_broken() */
+        else
+                (void)output_flush(&s->out);
+}
+
+void screen_show(struct screen *s)
+{
+        int point;
+        char *typed;
+
+        s->showing = 1;
+        if (!s->live || s->in_handler) { /* no input line to keep */
+                flush(s);
+                s->showing = 0;
+                return;
+        }
+        /* Take the line away, print, put it back. */
+        point = rl_point;
+        typed = rl_copy_text(0, rl_end);
+        rl_save_prompt();
+        rl_replace_line("", 0);
+        rl_redisplay();
+        flush(s);
+        rl_restore_prompt();
+        rl_replace_line(typed ? typed : "", 0);
+        rl_point = point;
+        rl_redisplay();
+        free(typed);
+        s->showing = 0;
+}
+
+void screen_notice(struct screen *s, const char *fmt, ...)
+{
+        char *text = NULL;
+        va_list ap;
+        int len;
+
+        va_start(ap, fmt);
+        len = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        output_str(&s->out, SCREEN_NOTICE);
+        if (len >= 0)
+                output_untrusted(&s->out, text, (size_t)len);
+        else
+                output_str(&s->out, "(out of memory)");
+        output_str(&s->out, "\n");
+        free(text);
+}
+
+int screen_broken(const struct screen *s)
+{
+        return s->out.broken && !(s->out.error == EIO && stop_signal == SIGHUP);
+}

@@ -1,0 +1,73 @@
+/*
+ * screen - the chat's terminal: the input line that GNU readline edits,
+ * and the one way to put lines above it.
+ *
+ * Everything the chat shows (messages, its own notices, Kafka's warnings
+ * and errors) is written into screen.out and then screen_show(), which
+ * takes the half-typed line away, writes, and puts the line back with its
+ * cursor, the readline way. While there is no input line (before the
+ * first prompt, after leaving) diagnostics go to stderr as in the other
+ * programs. A write that fails ends the chat: screen_broken().
+ */
+#ifndef KC_CHAT_SCREEN_H
+#define KC_CHAT_SCREEN_H
+
+#include <stddef.h>
+
+#include "../common/diag.h"
+#include "../common/output.h"
+
+/* Everything the program says itself starts with this: a line that comes
+ * from a record always starts with its "[time]", so no message can pass
+ * for a notice. */
+#define SCREEN_NOTICE "-!- "
+
+/* What writes out the lines in screen.out: the room's reader, which
+ * notes the offsets of the records whose lines got out. Returns what
+ * output_flush() returns. */
+typedef int screen_flush_fn(void *ctx);
+
+struct screen {
+        struct output out;         /* standard output */
+        int live;                  /* readline owns the input line */
+        int in_handler;            /* in the line handler: the typed line is
+                                    * done and the cursor on a fresh line */
+        int showing;               /* in screen_show() */
+        void (*on_line)(struct screen *s, char *line); /* lines typed */
+        char prompt[300];          /* "[room] YOU: " */
+        struct voice voice;        /* diagnostics: notices while live */
+        screen_flush_fn *flush;    /* NULL: output_flush() */
+        void *flush_ctx;
+};
+
+/* Standard output, escaping what others wrote. */
+void screen_init(struct screen *s);
+void screen_free(struct screen *s);
+
+/* The prompt for a room: "[ROOM] YOU: ". */
+void screen_set_prompt(struct screen *s, const char *room);
+
+/* Gives readline the input line: each line typed (NULL at Ctrl-D) goes to
+ * on_line. readline's line handler takes no context pointer, so the screen
+ * keeps the one file-scope pointer it needs until screen_stop(). */
+void screen_start(struct screen *s, void (*on_line)(struct screen *s, char *line));
+
+/* Reads what was typed (readline calls on_line once a line is done). */
+void screen_read(struct screen *s);
+
+/* Takes the input line back from readline (the line being typed stays on
+ * screen, the cursor goes to a new line). */
+void screen_stop(struct screen *s);
+
+/* Writes what is in s->out, above the input line while there is one. */
+void screen_show(struct screen *s);
+
+/* "-!- " and the text (printf-style), into s->out; all of it escaped on
+ * the terminal, so that names and brokers' words in it drive nothing. */
+void screen_notice(struct screen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether the output failed for good, other than by a closed terminal
+ * (SIGHUP, a normal end): then errno-style s->out.error says why. */
+int screen_broken(const struct screen *s);
+
+#endif
