@@ -288,6 +288,7 @@ int main(int argc, char **argv)
                 {"group.id", DEFAULT_GROUP},
                 {NULL, NULL},
         };
+        struct consumer_setup setup;
         rd_kafka_resp_err_t err;
         struct deadline until;
         int partitions;
@@ -299,8 +300,13 @@ int main(int argc, char **argv)
                 return status;
         r.opts = &opts;
         output_init(&r.out, STDOUT_FILENO, opts.escape, &stop_signal);
-        if (config_load(&cfg, &opts) == -1 ||
-            consumer_open(&r.c, &cfg, opts.topic, defaults, &r.out, NULL) == -1) {
+        setup = (struct consumer_setup){
+                .topic    = opts.topic,
+                .role     = CLIENT_READER,
+                .defaults = defaults,
+                .out      = &r.out,
+        };
+        if (config_load(&cfg, &opts) == -1 || consumer_open(&r.c, &cfg, &setup) == -1) {
                 status = EXIT_USAGE;
                 goto out;
         }

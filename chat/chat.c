@@ -18,7 +18,11 @@ int chat_open(struct chat *c, const struct options *opts, const struct config *c
         c->opts = opts;
         c->cfg  = cfg;
         c->name = name;
-        snprintf(c->group, sizeof(c->group), "kafka-chat-%s", c->name);
+        /* Your place: -g, else a group of your own. */
+        if (opts->group)
+                snprintf(c->group, sizeof(c->group), "%s", opts->group);
+        else
+                snprintf(c->group, sizeof(c->group), "kafka-chat-%s", c->name);
         if (outbox_open(&c->outbox, cfg, c->name, &c->screen) == -1)
                 return -1;
         /* librdkafka writes to the pipe from its threads: it must not
@@ -129,7 +133,9 @@ static int over(void *ctx)
 
 static int next_ms(void *ctx)
 {
-        return room_next_ms(((struct chat *)ctx)->room);
+        const struct chat *c = ctx;
+
+        return deadline_sooner(room_next_ms(c->room), outbox_next_ms(&c->outbox));
 }
 
 static void on_input(void *ctx)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../common/deadline.h"
 #include "../common/display.h"
 #include "../common/pytime.h"
 #include "../common/record.h"
@@ -52,10 +53,28 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         }
         screen_show(ob->screen);
         free(line);
+        ob->idle_since_ms = deadline_now_ms();
 }
 
 int outbox_open(struct outbox *ob, const struct config *cfg, const char *name,
                 struct screen *screen)
+{
+        memset(ob, 0, sizeof(*ob));
+        ob->cfg       = cfg;
+        ob->wake_fd   = -1;
+        ob->screen    = screen;
+        ob->name      = name;
+        ob->partition = cfg->opts->partition;
+        /* Not a secret, only unlikely to be anyone else's. */
+        if (getrandom(ob->id, sizeof(ob->id), 0) != (ssize_t)sizeof(ob->id)) {
+                diag_say(&screen->voice, DIAG_ERROR, "cannot make an id: %m");
+                return -1;
+        }
+        return 0;
+}
+
+/* The producer, made if there is none. Returns 0, or -1 after saying why. */
+static int producer(struct outbox *ob)
 {
         static const struct kafka_property defaults[] = {
                 {"client.id", "kafka-chat"},
@@ -65,27 +84,25 @@ int outbox_open(struct outbox *ob, const struct config *cfg, const char *name,
                 .role        = CLIENT_PRODUCER,
                 .defaults    = defaults,
                 .on_delivery = on_delivery,
-                .voice       = &screen->voice,
+                .voice       = &ob->screen->voice,
         };
+        rd_kafka_queue_t *main_queue;
 
-        memset(ob, 0, sizeof(*ob));
-        ob->screen    = screen;
-        ob->name      = name;
-        ob->partition = cfg->opts->partition;
-        /* Not a secret, only unlikely to be anyone else's. */
-        if (getrandom(ob->id, sizeof(ob->id), 0) != (ssize_t)sizeof(ob->id)) {
-                diag_say(&screen->voice, DIAG_ERROR, "cannot make an id: %m");
+        if (ob->client.rk)
+                return 0;
+        if (client_open(&ob->client, &spec, ob->cfg) == -1)
                 return -1;
+        if (ob->wake_fd != -1) {
+                main_queue = rd_kafka_queue_get_main(ob->client.rk);
+                rd_kafka_queue_io_event_enable(main_queue, ob->wake_fd, "!", 1);
+                rd_kafka_queue_destroy(main_queue);
         }
-        return client_open(&ob->client, &spec, cfg);
+        return 0;
 }
 
 void outbox_wake(struct outbox *ob, int fd)
 {
-        rd_kafka_queue_t *main_queue = rd_kafka_queue_get_main(ob->client.rk);
-
-        rd_kafka_queue_io_event_enable(main_queue, fd, "!", 1);
-        rd_kafka_queue_destroy(main_queue);
+        ob->wake_fd = fd;
 }
 
 void outbox_send(struct outbox *ob, const char *topic, const char *text)
@@ -105,8 +122,9 @@ void outbox_send(struct outbox *ob, const char *topic, const char *text)
         memcpy(line->text, text, len);
 
         buf_clear(&ob->value);
-        if (record_encode(&ob->value, text, len, line->time, ob->name) == -1)
-                err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory */
+        if (record_encode(&ob->value, text, len, line->time, ob->name) == -1 ||
+            producer(ob) == -1)
+                err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory, or no producer: said */
         else
                 err = client_produce(&ob->client, topic, ob->partition, ob->value.data,
                                      ob->value.len, &id, line);
@@ -133,14 +151,30 @@ int outbox_is_own(const struct outbox *ob, const rd_kafka_message_t *msg)
                size == sizeof(ob->id) && memcmp(value, ob->id, size) == 0;
 }
 
+int outbox_next_ms(const struct outbox *ob)
+{
+        long long left;
+
+        if (!ob->client.rk || ob->in_flight)
+                return -1;
+        left = ob->idle_since_ms + OUTBOX_IDLE_MS - deadline_now_ms();
+        return left <= 0 ? 0 : (int)left;
+}
+
 void outbox_serve(struct outbox *ob)
 {
+        if (!ob->client.rk)
+                return;
         rd_kafka_poll(ob->client.rk, 0);
+        /* Nothing on its way for a while: no producer until the next line. */
+        if (outbox_next_ms(ob) == 0 && rd_kafka_outq_len(ob->client.rk) == 0)
+                client_destroy(&ob->client);
 }
 
 void outbox_drain(struct outbox *ob, const struct deadline *until, int quiet)
 {
-        client_drain(&ob->client, until, !quiet);
+        if (ob->client.rk)
+                client_drain(&ob->client, until, !quiet);
 }
 
 void outbox_close(struct outbox *ob)

@@ -26,8 +26,17 @@
 #define OUTBOX_HEADER "kafka-chat-id"
 #define OUTBOX_ID_LEN 16
 
+/* How long a producer with nothing to deliver stays, in ms: an idle chat
+ * has none (its threads cost more than all the rest of an idle chat), and
+ * the next line makes one again (a few ms). */
+#define OUTBOX_IDLE_MS 30000
+
 struct outbox {
-        struct client client;           /* a producer; its callbacks' opaque */
+        struct client client;           /* a producer while there are lines to
+                                         * send (client.rk); its callbacks' opaque */
+        const struct config *cfg;       /* what it is made from */
+        int wake_fd;                    /* where it wakes the loop, or -1 */
+        long long idle_since_ms;        /* when its last line got its mark */
         struct screen *screen;          /* where delivery marks show */
         const char *name;               /* the records' sender */
         int32_t partition;              /* -p: where every line goes */
@@ -37,7 +46,7 @@ struct outbox {
         struct buf value;               /* the record being sent */
 };
 
-/* Makes the producer (diagnostics through the screen's voice). Returns 0,
+/* Sets the outbox up (its producer comes with the first line). Returns 0,
  * or -1 after saying why. */
 int outbox_open(struct outbox *ob, const struct config *cfg, const char *name,
                 struct screen *screen);
@@ -45,13 +54,16 @@ int outbox_open(struct outbox *ob, const struct config *cfg, const char *name,
 /* Makes the fd readable when delivery reports or warnings wait. */
 void outbox_wake(struct outbox *ob, int fd);
 
+/* Milliseconds until outbox_serve() lets an idle producer go, or -1. */
+int outbox_next_ms(const struct outbox *ob);
+
 /* Sends text to topic; its mark shows when the report comes. */
 void outbox_send(struct outbox *ob, const char *topic, const char *text);
 
 /* Whether msg is a record this process sent. */
 int outbox_is_own(const struct outbox *ob, const rd_kafka_message_t *msg);
 
-/* Serves delivery reports and warnings. */
+/* Serves delivery reports and warnings; lets an idle producer go. */
 void outbox_serve(struct outbox *ob);
 
 /* Delivers what is on its way, until the deadline (saying so unless

@@ -14,24 +14,37 @@
 /* How long one wait of the catch-up lasts, at most, in ms. */
 #define CATCH_UP_SLICE_MS 100
 
+/* The group's rebalances, handed to presence: the reader reads what it
+ * assigned itself, whatever the group hands out. */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        struct consumer *in = container_of((struct client *)opaque, struct consumer, client);
+
+        presence_rebalanced(&container_of(in, struct room, in)->who, rk, err, parts);
+}
+
 struct room *room_open(const struct config *cfg, const char *name, const char *group,
                        const char *me, struct screen *screen, struct outbox *outbox, int wake_fd)
 {
-        const struct kafka_property reader_defaults[] = {
-                {"client.id", "kafka-chat"},
-                /* Your place: one group per name, a place per room. */
-                {"group.id", group},
-                /* This reader joins no group (it reads its partitions by
-                 * hand), so the session only bounds how long librdkafka's
-                 * destroy waits for a commit that waits for an unreachable
-                 * coordinator: the 10 s of a member would outlast a second
-                 * Ctrl-C. The commit itself tries again until --timeout. */
-                {"session.timeout.ms", "500"},
+        char client_id[512], room_group[300];
+        /* A member of the room's group as you (presence), after the user's
+         * settings, whatever they say: -g names your place, not the room. */
+        const struct kafka_property forced[] = {
+                {"group.id", room_group},
+                {"client.id", client_id},
                 {NULL, NULL},
+        };
+        struct consumer_setup setup = {
+                .role         = CLIENT_ROOM,
+                .forced       = forced,
+                .on_rebalance = on_rebalance,
+                .place        = group, /* your place: one group per name, a place per room */
+                .out          = &screen->out,
+                .voice        = &screen->voice,
         };
         const char *prefix = cfg->opts->room_prefix;
         struct room *r = calloc(1, sizeof(*r));
-        int partitions;
 
         if (!r) {
                 diag_say(&screen->voice, DIAG_ERROR, "out of memory");
@@ -45,20 +58,16 @@ struct room *room_open(const struct config *cfg, const char *name, const char *g
                 r->topic = NULL; /* asprintf() leaves it undefined */
                 goto error;
         }
-        if (consumer_open(&r->in, cfg, r->topic, reader_defaults, &screen->out,
-                          &screen->voice) == -1)
+        presence_ids(r->topic, me, client_id, sizeof(client_id), room_group, sizeof(room_group));
+        setup.topic = r->topic;
+        /* Asking for the topic creates it where the broker allows. */
+        if (consumer_open(&r->in, cfg, &setup) == -1 ||
+            consumer_wait_ready(&r->in, cfg->opts->timeout_ms, &r->partitions) == -1)
                 goto error;
         r->in.warn = 0; /* the screen is the chat's: bad records are skipped quietly */
-        if (client_wait_ready(&outbox->client, r->topic, cfg->opts->timeout_ms,
-                              &r->partitions) == -1 ||
-            consumer_wait_ready(&r->in, cfg->opts->timeout_ms, &partitions) == -1)
-                goto error;
-        /* Once the topic is there: its group subscribes to it. */
-        if (presence_open(&r->who, cfg, r->topic, me, &screen->voice) == -1)
-                goto error;
         /* librdkafka wakes our poll() through the pipe. */
-        rd_kafka_queue_io_event_enable(r->in.queue, wake_fd, "!", 1);
-        presence_wake(&r->who, wake_fd);
+        consumer_wake(&r->in, wake_fd);
+        r->wake_fd = wake_fd;
         return r;
 
 error:
@@ -235,6 +244,10 @@ int room_enter(struct room *r, int lines_before, int timeout_ms)
 out:
         history_free(&h);
         free(ranges);
+        /* Read by hand from here on: the room's group may hand out what it
+         * likes (common/presence.h). */
+        presence_open(&r->who, &r->in.client, r->topic);
+        presence_wake(&r->who, r->wake_fd);
         return status;
 }
 
@@ -248,6 +261,8 @@ static void show_presence(struct room *r)
         struct presence_change change;
 
         if (presence_serve(who, &change)) {
+                if (change.first) /* who is here as you come, as IRC's NAMES */
+                        room_who(r);
                 for (size_t i = 0; i < change.ncame; i++)
                         if (strcmp(change.came[i], r->me))
                                 screen_notice(r->screen, "%s 님이 들어왔습니다.", change.came[i]);
@@ -270,10 +285,13 @@ void room_serve(struct room *r)
         while ((msg = consumer_poll(&r->in, 0))) {
                 if (!msg->err)
                         (void)show_record(r, msg); /* out of memory: shown, not stored */
-                else if (r->in.client.verbose >= 0)
+                else if (!presence_refused(&r->who, msg->err, rd_kafka_message_errstr(msg)) &&
+                         r->in.client.verbose >= 0)
                         screen_notice(r->screen, "kafka: %s", rd_kafka_message_errstr(msg));
                 rd_kafka_message_destroy(msg);
         }
+        r->served_ms = deadline_now_ms();
+        consumer_keep_place(&r->in);
         show_presence(r);
         if (output_batched(&r->screen->out) || r->in.nlines)
                 screen_show(r->screen);
@@ -309,9 +327,16 @@ void room_who(struct room *r)
         free(names);
 }
 
+/* The longest the room goes unserved, in ms: librdkafka drops a member
+ * that does not poll within max.poll.interval.ms (5 minutes). */
+#define ROOM_KEEPALIVE_MS 60000
+
 int room_next_ms(const struct room *r)
 {
-        return presence_next_ms(&r->who);
+        long long keepalive = r->served_ms + ROOM_KEEPALIVE_MS - deadline_now_ms();
+
+        return deadline_sooner(deadline_sooner(presence_next_ms(&r->who), consumer_next_ms(&r->in)),
+                               keepalive > 0 ? (int)keepalive : 0);
 }
 
 int room_failed(const struct room *r)
@@ -326,12 +351,14 @@ void room_close(struct room *r, const struct deadline *until)
 
         if (!until)
                 until = &now;
+        /* Leaving the group tells the others at once; its last rebalance
+         * goes through presence, so that goes after. */
         err = consumer_close(&r->in, until);
         if (err && r->in.client.verbose >= 0)
                 diag_say(&r->screen->voice, DIAG_WARNING, "cannot keep your place in '%s': %s",
                          r->topic, rd_kafka_err2str(err));
+        presence_close(&r->who);
         consumer_free(&r->in);
-        presence_close(&r->who, until);
         free(r->name);
         free(r->topic);
         free(r);

@@ -1,7 +1,7 @@
 /*
- * room - the room you are in: a topic, read by a consumer of your own
- * place (your group, kafka-chat-NAME, keeps your place in each room), and
- * the room's group of who is here (common/presence.h).
+ * room - the room you are in: a topic, read by one client that keeps your
+ * place in your group (kafka-chat-NAME: a place per room) and is a member
+ * of the room's group, which says who is here (common/presence.h).
  *
  * Entering a room shows its history (chat/history.h), then what others
  * say arrives live; your own records (chat/outbox.h) are not shown twice.
@@ -23,6 +23,8 @@ struct room {
         struct presence who;
         int partitions;
         const char *me;          /* your name: you know you are here */
+        int wake_fd;             /* where librdkafka wakes the loop */
+        long long served_ms;     /* when room_serve() last ran */
         struct screen *screen;   /* where it shows */
         struct outbox *outbox;   /* your records */
 };

@@ -81,10 +81,29 @@ static const struct kafka_property fetch_backoff_defaults[] = {
         {NULL, NULL},
 };
 
-/* Presence: never reads, stores or commits. */
-static const struct kafka_property member_defaults[] = {
+/* kafka-chat's reader keeps your place in another group itself
+ * (common/place.h): its own group, the room's, is only for presence. An
+ * idle chat costs mostly its fetches: a long poll returns as soon as a
+ * record comes, so waiting longer costs no latency, and a tenth of
+ * librdkafka's threads' wake-ups and of the broker's requests. */
+static const struct kafka_property room_defaults[] = {
         {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
+        {"fetch.wait.max.ms", "500"},
+        {NULL, NULL},
+};
+
+/* What kafka-chat's reader cannot do without, after the user's settings:
+ * the room's group rebalances without touching the partitions it reads
+ * only with the cooperative protocol (see common/presence.h), and the
+ * classic one, whose rebalances tell every member of a join or a leave
+ * (librdkafka 2.4 and later know group.protocol). */
+static const struct kafka_property room_forced[] = {
+        {"partition.assignment.strategy", "cooperative-sticky"},
+        {NULL, NULL},
+};
+#define LIBRDKAFKA_GROUP_PROTOCOL 0x02040000 /* 2.4.0 */
+static const struct kafka_property room_classic[] = {
+        {"group.protocol", "classic"},
         {NULL, NULL},
 };
 
@@ -130,9 +149,12 @@ static void role_defaults(enum client_role role, const struct config *cfg,
                                                      cfg->opts->commit ? "true" : "false"};
                 lists[n++] = made;
                 break;
-        case CLIENT_MEMBER:
+        case CLIENT_ROOM:
                 lists[n++] = group_defaults;
-                lists[n++] = member_defaults;
+                lists[n++] = reader_defaults;
+                if (rd_kafka_version() >= LIBRDKAFKA_FETCH_BACKOFF)
+                        lists[n++] = fetch_backoff_defaults;
+                lists[n++] = room_defaults;
                 break;
         case CLIENT_SAMPLER:
                 lists[n++] = sampler_defaults;
@@ -253,9 +275,18 @@ static void let_go(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_parti
 static const char *const role_names[] = {
         [CLIENT_PRODUCER] = "producer",
         [CLIENT_READER]   = "consumer",
-        [CLIENT_MEMBER]   = "presence client",
+        [CLIENT_ROOM]     = "room reader",
         [CLIENT_SAMPLER]  = "room lister",
 };
+
+/* Sets a list of properties a role needs after the user's settings. */
+static int force(rd_kafka_conf_t *conf, const struct kafka_property *list, enum client_role role)
+{
+        for (; list && list->key; list++)
+                if (config_set(conf, list->key, list->value, role_names[role]) == -1)
+                        return -1;
+        return 0;
+}
 
 int client_open(struct client *cl, const struct client_spec *spec, const struct config *cfg)
 {
@@ -263,6 +294,10 @@ int client_open(struct client *cl, const struct client_spec *spec, const struct 
         struct kafka_property made[2];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char text[32], errstr[512];
+        /* The room's reader stays with the classic protocol, whatever the
+         * user asks of the others. */
+        int room              = spec->role == CLIENT_ROOM;
+        int consumer_protocol = cfg->consumer_protocol && !room;
 
         memset(cl, 0, sizeof(*cl));
         cl->role         = spec->role;
@@ -271,13 +306,14 @@ int client_open(struct client *cl, const struct client_spec *spec, const struct 
         cl->voice   = spec->voice;
         role_defaults(spec->role, cfg, lists, made, text, sizeof(text));
         for (int i = 0; lists[i]; i++)
-                if (config_defaults(conf, lists[i], cfg) == -1)
+                if (config_defaults(conf, lists[i], consumer_protocol) == -1)
                         goto error;
-        if (config_defaults(conf, spec->defaults, cfg) == -1 || config_apply(conf, cfg) == -1)
+        if (config_defaults(conf, spec->defaults, consumer_protocol) == -1 ||
+            config_apply(conf, cfg) == -1 || force(conf, spec->forced, spec->role) == -1 ||
+            (room && force(conf, room_forced, spec->role) == -1) ||
+            (room && rd_kafka_version() >= LIBRDKAFKA_GROUP_PROTOCOL &&
+             force(conf, room_classic, spec->role) == -1))
                 goto error;
-        for (const struct kafka_property *f = spec->forced; f && f->key; f++)
-                if (config_set(conf, f->key, f->value, role_names[spec->role]) == -1)
-                        goto error;
 
         rd_kafka_conf_set_opaque(conf, cl);
         rd_kafka_conf_set_error_cb(conf, on_error);

@@ -31,7 +31,9 @@
 enum client_role {
         CLIENT_PRODUCER, /* sends lines: producer_chat, kafka-chat's outbox */
         CLIENT_READER,   /* reads a topic and commits what it showed */
-        CLIENT_MEMBER,   /* a member of a room's group, reading nothing: presence */
+        CLIENT_ROOM,     /* kafka-chat's reader: reads a room by hand, keeps your
+                          * place in your group, and is a member of the room's
+                          * group (presence) */
         CLIENT_SAMPLER,  /* reads the ends of partitions by hand: /rooms */
 };
 

@@ -28,10 +28,10 @@ static int classic_only(const char *key)
 }
 
 int config_defaults(rd_kafka_conf_t *conf, const struct kafka_property *defaults,
-                    const struct config *cfg)
+                    int consumer_protocol)
 {
         for (; defaults && defaults->key; defaults++)
-                if (!(cfg->consumer_protocol && classic_only(defaults->key)) &&
+                if (!(consumer_protocol && classic_only(defaults->key)) &&
                     config_set(conf, defaults->key, defaults->value, "default") == -1)
                         return -1;
         return 0;

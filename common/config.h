@@ -50,11 +50,11 @@ void config_free(struct config *cfg);
  * value. */
 int config_set(rd_kafka_conf_t *conf, const char *key, const char *value, const char *origin);
 
-/* Applies a list of our defaults (ended by a NULL key), leaving out those
- * of the classic group protocol where the user asks for the new one
- * (KIP-848), which refuses them. Returns 0, or -1 after saying why. */
+/* Applies a list of our defaults (ended by a NULL key); with
+ * consumer_protocol, leaving out those of the classic group protocol,
+ * which the new one (KIP-848) refuses. Returns 0, or -1 after saying why. */
 int config_defaults(rd_kafka_conf_t *conf, const struct kafka_property *defaults,
-                    const struct config *cfg);
+                    int consumer_protocol);
 
 /* Applies the user's settings. Returns 0, or -1 after saying why. */
 int config_apply(rd_kafka_conf_t *conf, const struct config *cfg);

@@ -7,6 +7,7 @@
 
 #include "deadline.h"
 #include "diag.h"
+#include "place.h"
 #include "pytime.h"
 #include "signals.h"
 
@@ -137,24 +138,28 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                            errstr);
 }
 
-int consumer_open(struct consumer *c, const struct config *cfg, const char *topic,
-                  const struct kafka_property *defaults, struct output *out,
-                  const struct voice *voice)
+int consumer_open(struct consumer *c, const struct config *cfg, const struct consumer_setup *setup)
 {
         const struct client_spec spec = {
-                .role         = CLIENT_READER,
-                .defaults     = defaults,
-                .on_rebalance = on_rebalance,
-                .voice        = voice,
+                .role         = setup->role,
+                .defaults     = setup->defaults,
+                .forced       = setup->forced,
+                .on_rebalance = setup->on_rebalance ? setup->on_rebalance : on_rebalance,
+                .voice        = setup->voice,
         };
 
         memset(c, 0, sizeof(*c));
         c->rec    = (struct record)RECORD_INIT;
-        c->topic  = topic;
-        c->out    = out;
+        c->topic  = setup->topic;
+        c->out    = setup->out;
+        c->place  = setup->place;
         c->commit = cfg->opts->commit;
         c->warn   = cfg->opts->verbose >= 0;
-        return client_open(&c->client, &spec, cfg);
+        if (client_open(&c->client, &spec, cfg) == -1)
+                return -1;
+        if (c->place)
+                c->answers = rd_kafka_queue_new(c->client.rk);
+        return 0;
 }
 
 int consumer_wait_ready(struct consumer *c, int timeout_ms, int *partitions)
@@ -242,9 +247,12 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
         int pause_ms = 50;
         rd_kafka_resp_err_t err;
 
-        do
-                err = rd_kafka_committed(c->client.rk, parts, deadline_slice(&until, 1000) + 1);
-        while (err && coordinator_on_its_way(err) && !stop_signal &&
+        do {
+                struct deadline slice = deadline_in(deadline_slice(&until, 1000) + 1);
+
+                err = c->place ? place_committed(c->client.rk, c->place, parts, &slice)
+                               : rd_kafka_committed(c->client.rk, parts, deadline_left(&slice));
+        } while (err && coordinator_on_its_way(err) && !stop_signal &&
                await_coordinator(&pause_ms, &until) == 0);
         return err;
 }
@@ -368,10 +376,15 @@ void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset)
         if (!part || !part->assigned || offset <= part->written)
                 return;
         part->written = offset;
+        if (c->place) {
+                c->unsaved = 1;
+                return;
+        }
         list = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(list, c->topic, p)->offset = offset;
         if (rd_kafka_offsets_store(c->client.rk, list) && c->client.verbose >= 1)
-                diag_say(c->client.voice, DIAG_NOTE, "cannot store the offset of %s [%d]", c->topic, (int)p);
+                diag_say(c->client.voice, DIAG_NOTE, "cannot store the offset of %s [%d]",
+                         c->topic, (int)p);
         rd_kafka_topic_partition_list_destroy(list);
 }
 
@@ -395,12 +408,16 @@ int consumer_flush(struct consumer *c)
                 set_offset(done, c->topic, c->lines[i].partition, part->written);
         }
         c->nlines = 0;
-        if (done) {
+        if (done && c->place) {
+                c->unsaved = 1; /* consumer_keep_place() commits it */
+        } else if (done) {
                 err = rd_kafka_offsets_store(c->client.rk, done);
                 if (err && c->client.verbose >= 1)
-                        diag_say(c->client.voice, DIAG_NOTE, "cannot store offsets: %s", rd_kafka_err2str(err));
-                rd_kafka_topic_partition_list_destroy(done);
+                        diag_say(c->client.voice, DIAG_NOTE, "cannot store offsets: %s",
+                                 rd_kafka_err2str(err));
         }
+        if (done)
+                rd_kafka_topic_partition_list_destroy(done);
         return status;
 }
 
@@ -416,6 +433,56 @@ int consumer_at_end(const struct consumer *c)
                 assigned++;
         }
         return assigned > 0;
+}
+
+/* What we showed of the partitions still ours, for the final commit; NULL
+ * if nothing. */
+static rd_kafka_topic_partition_list_t *written_positions(const struct consumer *c);
+
+void consumer_wake(struct consumer *c, int fd)
+{
+        rd_kafka_queue_io_event_enable(c->queue, fd, "!", 1);
+        if (c->answers)
+                rd_kafka_queue_io_event_enable(c->answers, fd, "!", 1);
+}
+
+void consumer_keep_place(struct consumer *c)
+{
+        rd_kafka_topic_partition_list_t *positions;
+        rd_kafka_event_t *ev;
+
+        if (!c->answers)
+                return;
+        while ((ev = rd_kafka_queue_poll(c->answers, 0))) {
+                rd_kafka_resp_err_t err = place_answer(ev);
+
+                rd_kafka_event_destroy(ev);
+                c->committing = 0;
+                if (err) { /* the next one carries it again */
+                        c->unsaved = 1;
+                        if (c->client.verbose >= 1)
+                                diag_say(c->client.voice, DIAG_NOTE,
+                                         "cannot keep your place in %s: %s", c->place,
+                                         rd_kafka_err2str(err));
+                }
+        }
+        if (consumer_next_ms(c) != 0 || !(positions = written_positions(c)))
+                return;
+        place_commit(c->client.rk, c->place, positions, c->answers);
+        rd_kafka_topic_partition_list_destroy(positions);
+        c->committing = 1;
+        c->unsaved    = 0;
+        c->commit_ms  = deadline_now_ms() + CONSUMER_COMMIT_MS;
+}
+
+int consumer_next_ms(const struct consumer *c)
+{
+        long long left;
+
+        if (!c->answers || !c->unsaved || c->committing)
+                return -1;
+        left = c->commit_ms - deadline_now_ms();
+        return left <= 0 ? 0 : (int)left;
 }
 
 /* What we showed of the partitions still ours, for the final commit; NULL
@@ -452,7 +519,8 @@ static rd_kafka_resp_err_t commit(struct consumer *c,
         rd_kafka_resp_err_t err;
 
         do
-                err = client_commit(&c->client, offsets, until);
+                err = c->place ? place_commit_wait(c->client.rk, c->place, offsets, until)
+                               : client_commit(&c->client, offsets, until);
         while (err && coordinator_on_its_way(err) && await_coordinator(&pause_ms, until) == 0);
         return err;
 }
@@ -523,6 +591,8 @@ void consumer_free(struct consumer *c)
         drop_batch(c); /* taken, never shown */
         if (c->queue)
                 rd_kafka_queue_destroy(c->queue);
+        if (c->answers)
+                rd_kafka_queue_destroy(c->answers);
         client_destroy(&c->client);
         free(c->parts);
         free(c->lines);

@@ -34,6 +34,10 @@
 /* Messages taken from librdkafka in one call, at most. */
 #define CONSUMER_BATCH 256
 
+/* How often a place kept in another group is committed, at most, in ms
+ * (librdkafka's auto.commit.interval.ms for a group's own). */
+#define CONSUMER_COMMIT_MS 5000
+
 /* What we know of one partition of the topic. */
 struct consumer_partition {
         int64_t written;  /* the offset after the last record whose line got
@@ -76,18 +80,34 @@ struct consumer {
         struct consumer_line *lines;
         size_t nlines, cap;
         unsigned assignments;        /* times the group gave us partitions */
+        /* With a place of another group: what is written goes there in the
+         * background every CONSUMER_COMMIT_MS, one commit at a time. */
+        const char *place;
+        rd_kafka_queue_t *answers;   /* their answers */
+        int committing;              /* one is on its way */
+        int unsaved;                 /* written moved since the last commit */
+        long long commit_ms;         /* when the next may go */
         /* Messages taken from librdkafka and not yet handed out. */
         rd_kafka_message_t *batch[CONSUMER_BATCH];
         size_t batch_len, batch_next;
 };
 
-/* Creates the client on topic: a reader (common/client.h) with the
- * program's defaults (a list ended by a NULL key: client.id, group.id).
- * Lines go to out; diagnostics through voice (NULL: stderr). Returns 0, or
- * -1 after saying why (a usage error: a bad property). */
-int consumer_open(struct consumer *c, const struct config *cfg, const char *topic,
-                  const struct kafka_property *defaults, struct output *out,
-                  const struct voice *voice);
+/* What a program asks of its reader. */
+struct consumer_setup {
+        const char *topic;
+        enum client_role role;                 /* CLIENT_READER, or CLIENT_ROOM */
+        const struct kafka_property *defaults; /* the program's: client.id, group.id */
+        const struct kafka_property *forced;   /* after the user's, or NULL */
+        client_rebalance_fn *on_rebalance;     /* NULL: the group hands out what we read */
+        const char *place;                     /* NULL: the place is the client's own
+                                                * group's; else this group's (common/place.h) */
+        struct output *out;                    /* where the lines go */
+        const struct voice *voice;             /* diagnostics; NULL: stderr */
+};
+
+/* Creates the client. Returns 0, or -1 after saying why (a usage error: a
+ * bad property). */
+int consumer_open(struct consumer *c, const struct config *cfg, const struct consumer_setup *setup);
 
 /* Waits until the broker answers and the topic is there (see
  * client_wait_ready()), then routes every event to the consumer queue.
@@ -136,6 +156,17 @@ void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset);
 /* Writes out c->out's batch, then stores the offsets of the records whose
  * lines got out. Returns what output_flush() returned. */
 int consumer_flush(struct consumer *c);
+
+/* With a place of another group: makes fd readable when a background
+ * commit's answer comes (the consumer queue's events too). */
+void consumer_wake(struct consumer *c, int fd);
+
+/* With a place of another group: takes the answers of background commits,
+ * and sends one if what was written moved and it is time. */
+void consumer_keep_place(struct consumer *c);
+
+/* Milliseconds until consumer_keep_place() has something to do, or -1. */
+int consumer_next_ms(const struct consumer *c);
 
 /* Whether every partition we read is read to its end: an end-of-partition
  * event (also on a topic that ends in a transaction marker, which is never

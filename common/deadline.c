@@ -37,3 +37,8 @@ int deadline_slice(const struct deadline *d, int slice_ms)
 
         return left > slice_ms ? slice_ms : left;
 }
+
+int deadline_sooner(int a_ms, int b_ms)
+{
+        return a_ms < 0 ? b_ms : b_ms < 0 || a_ms < b_ms ? a_ms : b_ms;
+}

@@ -36,4 +36,7 @@ int deadline_slice(const struct deadline *d, int slice_ms);
 /* What is left, in ms (0 once passed). */
 int deadline_left(const struct deadline *d);
 
+/* The sooner of two waits in ms, -1 meaning none. */
+int deadline_sooner(int a_ms, int b_ms);
+
 #endif

@@ -3,24 +3,101 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "deadline.h"
 #include "diag.h"
 
-/* The group hands us partitions of the room: we take them (the group
- * wants an answer) and read none of them. Any change of the group is a
- * reason to look at its members again. */
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+void presence_ids(const char *topic, const char *name, char *client_id, size_t client_size,
+                  char *group, size_t group_size)
 {
-        struct presence *p = container_of((struct client *)opaque, struct presence, client);
-        char errstr[512];
+        snprintf(client_id, client_size, PRESENCE_CLIENT_PREFIX "%s", name);
+        snprintf(group, group_size, "kafka-chat.room.%s", topic);
+}
 
-        p->again = 1;
-        /* A failure leaves nothing to read, which is what we read anyway. */
-        if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == 0 &&
-            err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
-                (void)rd_kafka_pause_partitions(rk, parts);
+/* A moment within the spread after a rebalance, or within the refresh. */
+static long long soon(struct presence *p, int refresh)
+{
+        long long span = refresh ? PRESENCE_REFRESH_MS : 0;
+
+        if (refresh && (long long)p->members * 1000 > span)
+                span = (long long)p->members * 1000; /* a room asks about once a second */
+        if (!refresh) {
+                span = (long long)p->members * PRESENCE_SPREAD_PER_MEMBER_MS;
+                if (span > PRESENCE_SPREAD_MAX_MS)
+                        span = PRESENCE_SPREAD_MAX_MS;
+        }
+        /* Uniform over [span/2, 3 span/2) for a refresh, [0, span] after
+         * a rebalance: members spread out instead of asking in step. */
+        return deadline_now_ms() + (refresh ? span / 2 : 0) +
+               (span ? (long long)(rand_r(&p->seed) % (unsigned)span) : 0);
+}
+
+void presence_open(struct presence *p, struct client *cl, const char *topic)
+{
+        rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_resp_err_t err;
+        char client_id[sizeof(PRESENCE_CLIENT_PREFIX)];
+
+        memset(p, 0, sizeof(*p));
+        p->client  = cl;
+        p->answers = rd_kafka_queue_new(cl->rk);
+        p->seed    = (unsigned)getpid() ^ (unsigned)time(NULL);
+        presence_ids(topic, "", client_id, sizeof(client_id), p->group, sizeof(p->group));
+        /* The group: what is read was assigned by hand already; the group
+         * hands out the room's partitions too, but nothing changes hands. */
+        rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(cl->rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (err)
+                snprintf(p->problem, sizeof(p->problem), "%s", rd_kafka_err2str(err));
+        /* The first list is asked for once our own join is done (the
+         * first rebalance): who was here when we came. If no join comes
+         * (a group we may not join: librdkafka only retries, and says
+         * nothing), the answer to an ask says why. */
+        p->next_ms = deadline_now_ms() + PRESENCE_JOIN_WAIT_MS;
+}
+
+void presence_rebalanced(struct presence *p, rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_topic_partition_list_t *current = NULL, *added;
+        rd_kafka_error_t *error;
+
+        /* The reader is forced to cooperative-sticky (common/client.c): a
+         * rebalance hands out or takes back partitions one by one, and the
+         * reader keeps reading every partition it has. */
+        added = rd_kafka_topic_partition_list_new(parts->cnt);
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS &&
+            rd_kafka_assignment(rk, &current) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                for (int i = 0; i < parts->cnt; i++)
+                        if (!rd_kafka_topic_partition_list_find(current, parts->elems[i].topic,
+                                                                parts->elems[i].partition))
+                                rd_kafka_topic_partition_list_add(
+                                        added, parts->elems[i].topic, parts->elems[i].partition);
+        error = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+                        ? rd_kafka_incremental_assign(rk, added)
+                        : rd_kafka_incremental_unassign(rk, added /* nothing */);
+        if (error) { /* what is read stays as it was */
+                if (p->client->verbose >= 1)
+                        diag_say(p->client->voice, DIAG_NOTE, "room group: %s",
+                                 rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        }
+        if (current)
+                rd_kafka_topic_partition_list_destroy(current);
+        rd_kafka_topic_partition_list_destroy(added);
+        /* Someone came or went: ask soon, or again once the answer on its
+         * way (which may be older than the change) is in. */
+        if (p->asking) {
+                p->again = 1;
+        } else {
+                long long at = p->known ? soon(p, 0) : deadline_now_ms();
+
+                if (at < p->next_ms)
+                        p->next_ms = at;
+        }
 }
 
 /* Whether err means presence cannot work here: the cluster refuses it
@@ -33,61 +110,21 @@ static int refusal(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
                err == RD_KAFKA_RESP_ERR_INVALID_GROUP_ID ||
+               err == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL ||
                err == RD_KAFKA_RESP_ERR__FATAL;
 }
 
-/* Notes why presence cannot work here (the first reason only). */
-static void refused(struct presence *p, rd_kafka_resp_err_t err, const char *reason)
+int presence_refused(struct presence *p, rd_kafka_resp_err_t err, const char *reason)
 {
-        if (refusal(err) && !p->problem[0])
+        if (!refusal(err))
+                return 0;
+        if (!p->problem[0])
                 snprintf(p->problem, sizeof(p->problem), "%s", reason);
-}
-
-int presence_open(struct presence *p, const struct config *cfg, const char *topic,
-                  const char *name, const struct voice *voice)
-{
-        char client_id[512];
-        /* After the user's settings, whatever they say: -g names the
-         * place, not the room. */
-        const struct kafka_property forced[] = {
-                {"group.id", p->group},
-                {"client.id", client_id},
-                {NULL, NULL},
-        };
-        const struct client_spec spec = {
-                .role         = CLIENT_MEMBER,
-                .forced       = forced,
-                .on_rebalance = on_rebalance,
-                .voice        = voice,
-        };
-        rd_kafka_topic_partition_list_t *topics;
-        rd_kafka_resp_err_t err;
-
-        memset(p, 0, sizeof(*p));
-        snprintf(p->group, sizeof(p->group), "kafka-chat.room.%s", topic);
-        snprintf(client_id, sizeof(client_id), PRESENCE_CLIENT_PREFIX "%s", name);
-        if (client_open(&p->client, &spec, cfg) == -1)
-                return -1;
-        /* Its errors are for presence_serve() to word, once, in the chat:
-         * not for the error callback to print (the other two clients say
-         * what matters, a broker gone say). */
-        p->client.verbose = -1;
-        rd_kafka_poll_set_consumer(p->client.rk);
-        p->queue   = rd_kafka_queue_get_consumer(p->client.rk);
-        p->answers = rd_kafka_queue_new(p->client.rk);
-        topics     = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
-        err = rd_kafka_subscribe(p->client.rk, topics);
-        rd_kafka_topic_partition_list_destroy(topics);
-        if (err)
-                snprintf(p->problem, sizeof(p->problem), "%s", rd_kafka_err2str(err));
-        p->again = 1;
-        return 0;
+        return 1;
 }
 
 void presence_wake(struct presence *p, int fd)
 {
-        rd_kafka_queue_io_event_enable(p->queue, fd, "!", 1);
         rd_kafka_queue_io_event_enable(p->answers, fd, "!", 1);
 }
 
@@ -172,16 +209,17 @@ static int take_answer(struct presence *p, rd_kafka_event_t *ev, struct presence
         int first = !p->known;
 
         if (rd_kafka_event_error(ev) || !result) {
-                refused(p, rd_kafka_event_error(ev), rd_kafka_event_error_string(ev));
+                (void)presence_refused(p, rd_kafka_event_error(ev), rd_kafka_event_error_string(ev));
                 return 0;
         }
         groups = rd_kafka_DescribeConsumerGroups_result_groups(result, &ngroups);
         if (ngroups != 1)
                 return 0;
         if ((error = rd_kafka_ConsumerGroupDescription_error(groups[0]))) {
-                refused(p, rd_kafka_error_code(error), rd_kafka_error_string(error));
+                (void)presence_refused(p, rd_kafka_error_code(error), rd_kafka_error_string(error));
                 return 0;
         }
+        p->members = rd_kafka_ConsumerGroupDescription_member_count(groups[0]);
         if (member_names(groups[0], &names, &count) == -1)
                 return 0;
         came = difference(names, count, p->names, p->count, &change->came);
@@ -190,11 +228,12 @@ static int take_answer(struct presence *p, rd_kafka_event_t *ev, struct presence
         p->names = names;
         p->count = count;
         p->known = 1;
-        /* The first list is who was here already; and no news (or no
-         * memory to tell it) is no change. */
+        /* The first list is who was here already (news of its own); and
+         * no news (or no memory to tell it) is no change. */
         if (first || came < 0 || went < 0 || (came == 0 && went == 0)) {
                 presence_change_free(change);
-                return 0;
+                change->first = first;
+                return first;
         }
         change->ncame = (size_t)came;
         change->nwent = (size_t)went;
@@ -212,41 +251,33 @@ static void ask(struct presence *p)
 {
         const char *groups[] = {p->group};
         rd_kafka_AdminOptions_t *options =
-                rd_kafka_AdminOptions_new(p->client.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+                rd_kafka_AdminOptions_new(p->client->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
 
         if (options)
                 (void)rd_kafka_AdminOptions_set_request_timeout(options, 3600 * 1000, NULL, 0);
-        rd_kafka_DescribeConsumerGroups(p->client.rk, groups, 1, options, p->answers);
+        rd_kafka_DescribeConsumerGroups(p->client->rk, groups, 1, options, p->answers);
         if (options)
                 rd_kafka_AdminOptions_destroy(options);
         p->asking = 1;
-        p->again  = 0;
 }
 
 int presence_serve(struct presence *p, struct presence_change *change)
 {
-        rd_kafka_message_t *msg;
         rd_kafka_event_t *ev;
         int changed = 0;
 
         memset(change, 0, sizeof(*change));
-        if (!p->client.rk)
+        if (!p->client)
                 return 0;
-        /* The group's traffic: rebalances (in the callback) and errors;
-         * no records, our partitions are paused. */
-        while ((msg = rd_kafka_consumer_poll(p->client.rk, 0))) {
-                if (msg->err)
-                        refused(p, msg->err, rd_kafka_message_errstr(msg));
-                rd_kafka_message_destroy(msg);
-        }
         while (!changed && (ev = rd_kafka_queue_poll(p->answers, 0))) {
                 p->asking  = 0;
-                p->next_ms = deadline_now_ms() + PRESENCE_POLL_MS;
                 changed    = take_answer(p, ev, change);
+                p->next_ms = p->again ? soon(p, 0) : soon(p, 1);
+                p->again   = 0;
                 rd_kafka_event_destroy(ev);
         }
         /* A refused group stays refused: stop asking. */
-        if (!p->asking && !p->problem[0] && (p->again || deadline_now_ms() >= p->next_ms))
+        if (presence_next_ms(p) == 0)
                 ask(p);
         return changed;
 }
@@ -255,10 +286,8 @@ int presence_next_ms(const struct presence *p)
 {
         long long left;
 
-        if (!p->client.rk || p->asking || p->problem[0])
+        if (!p->client || p->asking || p->problem[0])
                 return -1; /* an answer wakes us; a refusal is final */
-        if (p->again)
-                return 0;
         left = p->next_ms - deadline_now_ms();
         return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
@@ -278,17 +307,10 @@ void presence_change_free(struct presence_change *change)
         memset(change, 0, sizeof(*change));
 }
 
-void presence_close(struct presence *p, const struct deadline *until)
+void presence_close(struct presence *p)
 {
-        if (p->client.rk) {
-                /* Leaving: the others see it at once. */
-                (void)client_leave(&p->client, until);
-                if (p->queue)
-                        rd_kafka_queue_destroy(p->queue);
-                if (p->answers)
-                        rd_kafka_queue_destroy(p->answers);
-                client_destroy(&p->client);
-        }
+        if (p->answers)
+                rd_kafka_queue_destroy(p->answers);
         free_names(p->names, p->count);
         memset(p, 0, sizeof(*p));
 }

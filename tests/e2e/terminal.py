@@ -100,3 +100,11 @@ class Terminal:
 def ready(term):
     term.wait_for("YOU:")
     return term
+
+
+def entered(term):
+    """A chat that is in its room: ready, and shown who is here (the room's
+    group took it in: from here on it is told of everyone who comes)."""
+    ready(term)
+    term.wait_for(" 방에 지금 ")
+    return term

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import REPO, create_topic, kcat_values, produce, raw_produce, unique
-from terminal import Terminal, ready
+from terminal import Terminal, entered, ready
 
 # How soon a chat that crashed must be gone from the room.
 GONE_WITHIN_S = 15
@@ -32,10 +32,10 @@ def who_line(term, room, names):
 
 
 def test_who_is_here_and_notices_of_comings_and_goings(bootstrap, topic):
-    alice = ready(Terminal(bootstrap, topic, "alice"))
-    bob = ready(Terminal(bootstrap, topic, "bob"))
+    alice = entered(Terminal(bootstrap, topic, "alice"))
+    bob = entered(Terminal(bootstrap, topic, "bob"))
     alice.wait_for("-!- bob 님이 들어왔습니다.")
-    carol = ready(Terminal(bootstrap, topic, "carol"))
+    carol = entered(Terminal(bootstrap, topic, "carol"))
     alice.wait_for("-!- carol 님이 들어왔습니다.")
     bob.wait_for("-!- carol 님이 들어왔습니다.")
     who_line(alice, topic, ["alice", "bob", "carol"])
@@ -43,7 +43,7 @@ def test_who_is_here_and_notices_of_comings_and_goings(bootstrap, topic):
     assert carol.leave() == 0  # one leaves ...
     alice.wait_for("-!- carol 님이 나갔습니다.")
     who_line(alice, topic, ["alice", "bob"])
-    dave = ready(Terminal(bootstrap, topic, "dave"))  # ... and one joins
+    dave = entered(Terminal(bootstrap, topic, "dave"))  # ... and one joins
     alice.wait_for("-!- dave 님이 들어왔습니다.")
     who_line(alice, topic, ["alice", "bob", "dave"])
     who_line(dave, topic, ["alice", "bob", "dave"])
@@ -54,8 +54,8 @@ def test_who_is_here_and_notices_of_comings_and_goings(bootstrap, topic):
 
 
 def test_a_chat_that_crashed_drops_out_of_the_room(bootstrap, topic):
-    alice = ready(Terminal(bootstrap, topic, "alice"))
-    bob = ready(Terminal(bootstrap, topic, "bob"))
+    alice = entered(Terminal(bootstrap, topic, "alice"))
+    bob = entered(Terminal(bootstrap, topic, "bob"))
     alice.wait_for("-!- bob 님이 들어왔습니다.")
     bob.child.kill(signal.SIGKILL)  # no goodbye: the group times it out
     killed = time.monotonic()
@@ -66,10 +66,10 @@ def test_a_chat_that_crashed_drops_out_of_the_room(bootstrap, topic):
 
 
 def test_two_windows_of_one_person_count_once(bootstrap, topic):
-    alice = ready(Terminal(bootstrap, topic, "alice"))
-    bob_1 = ready(Terminal(bootstrap, topic, "bob"))
+    alice = entered(Terminal(bootstrap, topic, "alice"))
+    bob_1 = entered(Terminal(bootstrap, topic, "bob"))
     alice.wait_for("-!- bob 님이 들어왔습니다.")
-    bob_2 = ready(Terminal(bootstrap, topic, "bob"))
+    bob_2 = entered(Terminal(bootstrap, topic, "bob"))
     who_line(alice, topic, ["alice", "bob"])
     # Both windows get what is said.
     alice.type("hello bob\r")
@@ -78,7 +78,7 @@ def test_two_windows_of_one_person_count_once(bootstrap, topic):
     # One of bob's windows closes; bob is still here. (carol's coming
     # shows that alice has seen the group since.)
     assert bob_1.leave() == 0
-    carol = ready(Terminal(bootstrap, topic, "carol"))
+    carol = entered(Terminal(bootstrap, topic, "carol"))
     alice.wait_for("-!- carol 님이 들어왔습니다.")
     who_line(alice, topic, ["alice", "bob", "carol"])
     assert "-!- bob 님이 나갔습니다." not in alice.written_lines("-!- ")
@@ -92,14 +92,14 @@ def test_join_and_part_move_between_rooms_each_with_its_place(bootstrap, request
     lobby, kitchen = unique("lobby", request), unique("kitchen", request)
     produce(bootstrap, lobby, ["lobby before"], "--name", "bob")
     produce(bootstrap, kitchen, ["kitchen before"], "--name", "bob")
-    alice = ready(Terminal(bootstrap, lobby, "alice"))
+    alice = entered(Terminal(bootstrap, lobby, "alice"))
     alice.wait_for("[bob] lobby before")
     assert alice.input_line()[0] == f"[{lobby}] YOU:"
 
     alice.type(f"/join {kitchen}\r")
     alice.wait_for(f"[{kitchen}] YOU:")
     alice.wait_for("[bob] kitchen before")  # its history, as on start
-    cook = ready(Terminal(bootstrap, kitchen, "cook"))
+    cook = entered(Terminal(bootstrap, kitchen, "cook"))
     alice.type("in the kitchen\r")
     alice.wait_for("[alice] in the kitchen ✓")
     cook.wait_for("[alice] in the kitchen")
@@ -128,7 +128,7 @@ def test_rooms_are_the_topics_that_hold_chat_records(bootstrap, request):
     produce(bootstrap, one, ["a chat line"])
     produce(bootstrap, two, ["another"], "--name", "bob")
     raw_produce(bootstrap, other, [b"not a chat record", b"\x00\x01binary"])
-    alice = ready(Terminal(bootstrap, one, "alice"))
+    alice = entered(Terminal(bootstrap, one, "alice"))
     alice.type("/rooms\r")
     line = alice.wait_for_written("-!- 방 ")  # the test broker has many
     rooms = set(line.split(": ", 1)[1].split(", "))
@@ -140,7 +140,7 @@ def test_a_room_prefix_names_the_rooms(bootstrap, request):
     prefix = unique("pre", request) + "."
     produce(bootstrap, prefix + "red", ["in red"])
     produce(bootstrap, prefix + "blue", ["in blue"], "--name", "bob")
-    alice = ready(Terminal(bootstrap, "red", "alice", "--room-prefix", prefix))
+    alice = entered(Terminal(bootstrap, "red", "alice", "--room-prefix", prefix))
     alice.wait_for("[FRIEND] in red")  # -t red is the topic PREFIX.red
     assert alice.input_line()[0] == "[red] YOU:"
     alice.type("/rooms\r")
@@ -156,8 +156,8 @@ def test_a_room_prefix_names_the_rooms(bootstrap, request):
 # ---- commands ---------------------------------------------------------------------
 
 def test_me_help_unknown_commands_and_a_literal_slash(bootstrap, topic):
-    alice = ready(Terminal(bootstrap, topic, "alice"))
-    bob = ready(Terminal(bootstrap, topic, "bob"))
+    alice = entered(Terminal(bootstrap, topic, "alice"))
+    bob = entered(Terminal(bootstrap, topic, "bob"))
     alice.type("/me waves\r")
     bob.wait_for("[alice] * alice waves")
     alice.type("/help\r")
@@ -174,7 +174,7 @@ def test_me_help_unknown_commands_and_a_literal_slash(bootstrap, topic):
 
 
 def test_a_message_cannot_pass_for_a_notice(bootstrap, topic):
-    alice = ready(Terminal(bootstrap, topic, "alice"))
+    alice = entered(Terminal(bootstrap, topic, "alice"))
     produce(bootstrap, topic, ["-!- bob 님이 나갔습니다."], "--name", "mallory")
     produce(bootstrap, topic, ["hi"], "--name", "-!- bob 님이 들어왔습니다.")
     alice.wait_for("[mallory] -!- bob 님이 나갔습니다.")

@@ -102,7 +102,7 @@ static void user_settings_override_defaults_in_order(void **state)
 /* One list of what every client shares, then each role's own. */
 static void every_role_starts_from_the_shared_defaults(void **state)
 {
-        static const enum client_role roles[] = {CLIENT_PRODUCER, CLIENT_READER, CLIENT_MEMBER,
+        static const enum client_role roles[] = {CLIENT_PRODUCER, CLIENT_READER, CLIENT_ROOM,
                                                  CLIENT_SAMPLER};
         char *argv[] = {"consumer_chat", NULL};
 
@@ -115,7 +115,7 @@ static void every_role_starts_from_the_shared_defaults(void **state)
                 open_client(&cl, &opts, &cfg, &consumer, 1, argv, roles[i], NULL, NULL);
                 assert_string_equal(get(&cl, "bootstrap.servers"), "localhost:9092");
                 assert_string_equal(get(&cl, "log.connection.close"), "false");
-                if (roles[i] == CLIENT_READER || roles[i] == CLIENT_MEMBER) {
+                if (roles[i] == CLIENT_READER || roles[i] == CLIENT_ROOM) {
                         assert_string_equal(get(&cl, "session.timeout.ms"), "10000");
                         assert_string_equal(get(&cl, "heartbeat.interval.ms"), "2000");
                 }
@@ -181,13 +181,15 @@ static void the_config_file_is_read_once(void **state)
 }
 
 /* What a role cannot do without comes after the user's settings: -g names
- * your place, never the room's presence group. */
+ * your place, never the room's presence group, and the room's reader
+ * rebalances cooperatively in a classic group whatever the user says. */
 static void a_roles_own_settings_win(void **state)
 {
         struct options opts;
         struct config cfg;
         struct client cl;
-        char *argv[] = {"consumer_chat", "-g", "mine", "-X", "client.id=x", NULL};
+        char *argv[] = {"consumer_chat", "-g", "mine", "-X", "client.id=x",
+                        "-X", "partition.assignment.strategy=range", NULL};
         const struct kafka_property forced[] = {
                 {"group.id", "kafka-chat.room.lobby"},
                 {"client.id", "kafka-chat:alice"},
@@ -195,9 +197,34 @@ static void a_roles_own_settings_win(void **state)
         };
 
         (void)state;
-        open_client(&cl, &opts, &cfg, &consumer, 5, argv, CLIENT_MEMBER, NULL, forced);
+        open_client(&cl, &opts, &cfg, &consumer, 7, argv, CLIENT_ROOM, NULL, forced);
         assert_string_equal(get(&cl, "group.id"), "kafka-chat.room.lobby");
         assert_string_equal(get(&cl, "client.id"), "kafka-chat:alice");
+        assert_string_equal(get(&cl, "partition.assignment.strategy"), "cooperative-sticky");
+        assert_string_equal(get(&cl, "enable.auto.commit"), "false");
+        close_client(&cl, &opts, &cfg);
+}
+
+/* With the new group protocol asked for (librdkafka 2.4 and later), the
+ * room's reader still joins its room's group the classic way, with our
+ * session settings: only that tells every member of a join or a leave. */
+static void the_room_reader_stays_classic(void **state)
+{
+        struct options opts;
+        struct config cfg;
+        struct client cl;
+        char *argv[] = {"consumer_chat", "-X", "group.protocol=consumer", NULL};
+
+        (void)state;
+        if (rd_kafka_version() < 0x02040000) { /* no group.protocol: a usage error */
+                assert_int_equal(parse(&consumer, &opts, 3, argv), OPTIONS_RUN);
+                assert_int_equal(config_load(&cfg, &opts), -1);
+                options_free(&opts);
+                return;
+        }
+        open_client(&cl, &opts, &cfg, &consumer, 3, argv, CLIENT_ROOM, NULL, NULL);
+        assert_string_equal(get(&cl, "group.protocol"), "classic");
+        assert_string_equal(get(&cl, "session.timeout.ms"), "10000");
         close_client(&cl, &opts, &cfg);
 }
 
@@ -301,6 +328,7 @@ int main(void)
                 cmocka_unit_test(config_file_sits_between_defaults_and_the_command_line),
                 cmocka_unit_test(the_config_file_is_read_once),
                 cmocka_unit_test(a_roles_own_settings_win),
+                cmocka_unit_test(the_room_reader_stays_classic),
                 cmocka_unit_test(bad_property_is_refused),
                 cmocka_unit_test(config_file_errors_are_refused),
                 cmocka_unit_test(the_environment_names_the_file_when_f_does_not),

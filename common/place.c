@@ -1,0 +1,133 @@
+#include "place.h"
+
+#include <string.h>
+
+/* An hour: see place.h (the request waits; we do not). */
+#define PLACE_REQUEST_TIMEOUT_MS (3600 * 1000)
+
+static rd_kafka_AdminOptions_t *options(rd_kafka_t *rk, rd_kafka_admin_op_t op)
+{
+        rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, op);
+
+        if (opts)
+                (void)rd_kafka_AdminOptions_set_request_timeout(opts, PLACE_REQUEST_TIMEOUT_MS,
+                                                                NULL, 0);
+        return opts;
+}
+
+/* The event of type on queue, until the deadline (NULL if none came). */
+static rd_kafka_event_t *await(rd_kafka_queue_t *queue, const struct deadline *until)
+{
+        rd_kafka_event_t *ev = NULL;
+
+        while (!ev && !deadline_passed(until))
+                ev = rd_kafka_queue_poll(queue, deadline_slice(until, DEADLINE_SLICE_MS));
+        return ev;
+}
+
+/* The one group of a result, and its error. */
+static const rd_kafka_group_result_t *group_of(const rd_kafka_group_result_t **groups,
+                                               size_t count, rd_kafka_resp_err_t *err)
+{
+        const rd_kafka_error_t *error;
+
+        if (count != 1) {
+                *err = RD_KAFKA_RESP_ERR__BAD_MSG;
+                return NULL;
+        }
+        error = rd_kafka_group_result_error(groups[0]);
+        *err  = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        return groups[0];
+}
+
+rd_kafka_resp_err_t place_committed(rd_kafka_t *rk, const char *group,
+                                    rd_kafka_topic_partition_list_t *parts,
+                                    const struct deadline *until)
+{
+        rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, parts);
+        rd_kafka_AdminOptions_t *opts = options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+        rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        rd_kafka_event_t *ev;
+
+        rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, opts, queue);
+        ev = await(queue, until);
+        if (ev && !(err = rd_kafka_event_error(ev))) {
+                const rd_kafka_ListConsumerGroupOffsets_result_t *result =
+                        rd_kafka_event_ListConsumerGroupOffsets_result(ev);
+                const rd_kafka_group_result_t **groups = NULL, *g = NULL;
+                size_t count = 0;
+
+                if (result)
+                        groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count);
+                g = group_of(groups, count, &err);
+                for (int i = 0; g && !err && i < parts->cnt; i++) {
+                        const rd_kafka_topic_partition_t *got = rd_kafka_topic_partition_list_find(
+                                rd_kafka_group_result_partitions(g), parts->elems[i].topic,
+                                parts->elems[i].partition);
+
+                        parts->elems[i].offset = got && !got->err ? got->offset
+                                                                  : RD_KAFKA_OFFSET_INVALID;
+                        if (got && got->err)
+                                err = got->err;
+                }
+        }
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(queue);
+        if (opts)
+                rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_ListConsumerGroupOffsets_destroy(req);
+        return err;
+}
+
+void place_commit(rd_kafka_t *rk, const char *group,
+                  const rd_kafka_topic_partition_list_t *offsets, rd_kafka_queue_t *queue)
+{
+        rd_kafka_AlterConsumerGroupOffsets_t *req =
+                rd_kafka_AlterConsumerGroupOffsets_new(group, offsets);
+        rd_kafka_AdminOptions_t *opts = options(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+
+        rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, opts, queue);
+        if (opts)
+                rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+}
+
+rd_kafka_resp_err_t place_answer(rd_kafka_event_t *ev)
+{
+        const rd_kafka_AlterConsumerGroupOffsets_result_t *result =
+                rd_kafka_event_AlterConsumerGroupOffsets_result(ev);
+        const rd_kafka_group_result_t **groups, *g;
+        const rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
+        size_t count = 0;
+
+        if (err)
+                return err;
+        if (!result)
+                return RD_KAFKA_RESP_ERR__BAD_MSG;
+        groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &count);
+        g      = group_of(groups, count, &err);
+        parts = g && !err ? rd_kafka_group_result_partitions(g) : NULL;
+        for (int i = 0; parts && i < parts->cnt && !err; i++)
+                err = parts->elems[i].err;
+        return err;
+}
+
+rd_kafka_resp_err_t place_commit_wait(rd_kafka_t *rk, const char *group,
+                                      const rd_kafka_topic_partition_list_t *offsets,
+                                      const struct deadline *until)
+{
+        rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
+        rd_kafka_event_t *ev;
+        rd_kafka_resp_err_t err;
+
+        place_commit(rk, group, offsets, queue);
+        ev  = await(queue, until);
+        err = ev ? place_answer(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(queue);
+        return err;
+}
