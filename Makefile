@@ -12,7 +12,7 @@
 #   make bench        benchmarks against kcat and the seed scripts
 #   make deb / check-deb   the Debian package, and a test of it installed
 #   make install / uninstall   PREFIX (/usr/local), DESTDIR
-#   make LIBRDKAFKA=current ...   against the current librdkafka
+#   make LIBRDKAFKA=current ...   against the current librdkafka (trixie: Debian 13's)
 #
 # Set-up (Debian packages, a Python venv, Kafka jars) is done by
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
@@ -26,17 +26,22 @@ PKGS     := rdkafka jansson
 SETUP    ?= scripts/setup.sh
 
 # Which librdkafka to build against: the system's (librdkafka-dev, what
-# `apt install` users have) or current upstream, built once from Debian's
+# `apt install` users have), current upstream (Debian unstable's), or
+# Debian 13's (trixie, 2.8.0), the last two built once from that suite's
 # source package by scripts/librdkafka.sh into a cache and linked with an
-# rpath. Each gets its own output folder.
+# rpath. Each gets its own output folder, build-current/ or build-trixie/.
 LIBRDKAFKA ?= system
-ifeq ($(LIBRDKAFKA),current)
-OUT      ?= build-current/
+LIBRDKAFKA_SUITE_current := unstable
+LIBRDKAFKA_SUITE_trixie  := trixie
+ifneq ($(LIBRDKAFKA),system)
+ifeq ($(LIBRDKAFKA_SUITE_$(LIBRDKAFKA)),)
+$(error LIBRDKAFKA is system, current or trixie, not '$(LIBRDKAFKA)')
+endif
+OUT      ?= build-$(LIBRDKAFKA)/
 PKGS     := jansson
-RDKAFKA_CFLAGS = $(shell scripts/librdkafka.sh cflags)
-RDKAFKA_LIBS   = $(shell scripts/librdkafka.sh libs)
-else ifneq ($(LIBRDKAFKA),system)
-$(error LIBRDKAFKA is system or current, not '$(LIBRDKAFKA)')
+RDKAFKA_SH = LIBRDKAFKA_SUITE=$(LIBRDKAFKA_SUITE_$(LIBRDKAFKA)) scripts/librdkafka.sh
+RDKAFKA_CFLAGS = $(shell $(RDKAFKA_SH) cflags)
+RDKAFKA_LIBS   = $(shell $(RDKAFKA_SH) libs)
 endif
 
 # The programs go to $(OUT)$(name), the objects under $(OUT)obj/. The
@@ -251,7 +256,7 @@ bench:
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-deb build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-trixie build-deb build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
 
 # ---- installing -------------------------------------------------------------
 # `make install` puts the programs, their man pages and the bash completion
