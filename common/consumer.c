@@ -136,6 +136,24 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                            errstr);
 }
 
+/*
+ * librdkafka 2.1.0 to 2.13.1 set a partition's position (the offset after
+ * the last message handed out) from every message that
+ * rd_kafka_consume_batch_queue() returns, the end-of-partition event too,
+ * whose offset is the end: the position becomes the end plus one
+ * (librdkafka issue 4844, fixed in 2.13.2 by its pull request 5213).
+ * Nothing reads that position until the partition is paused: resuming
+ * fetches from it. A cooperative rebalance pauses and resumes every
+ * partition we keep, so after one the fetcher asks for an offset past the
+ * end, the broker answers "out of range", auto.offset.reset sends the
+ * partition back to its start, and everything in it is shown again (or,
+ * had a record come in meanwhile, that one is skipped). On those versions
+ * we take messages one per call: rd_kafka_consumer_poll() moves the
+ * position for records only.
+ */
+#define LIBRDKAFKA_BATCH_EOF_BROKEN 0x02010000 /* 2.1.0 */
+#define LIBRDKAFKA_BATCH_EOF_FIXED  0x020d0200 /* 2.13.2 */
+
 int consumer_open(struct consumer *c, const struct config *cfg, const char *topic,
                   const struct kafka_property *defaults, struct output *out,
                   const struct voice *voice)
@@ -153,6 +171,8 @@ int consumer_open(struct consumer *c, const struct config *cfg, const char *topi
         c->out    = out;
         c->commit = cfg->opts->commit;
         c->warn   = cfg->opts->verbose >= 0;
+        c->one_at_a_time = rd_kafka_version() >= LIBRDKAFKA_BATCH_EOF_BROKEN &&
+                           rd_kafka_version() < LIBRDKAFKA_BATCH_EOF_FIXED;
         return client_open(&c->client, &spec, cfg);
 }
 
@@ -234,12 +254,15 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
  * soon as it comes. Rebalances are served only inside these calls, while
  * the batch is empty (librdkafka drops the messages of a partition that
  * goes away from the batch it is filling), so no message left in it
- * belongs to a partition we gave up.
+ * belongs to a partition we gave up. On librdkafka 2.1.0 to 2.13.1 one
+ * message per call (see LIBRDKAFKA_BATCH_EOF_BROKEN).
  */
 static rd_kafka_message_t *next_message(struct consumer *c, int timeout_ms)
 {
         ssize_t n;
 
+        if (c->one_at_a_time)
+                return rd_kafka_consumer_poll(c->client.rk, timeout_ms);
         if (c->batch_next < c->batch_len)
                 return c->batch[c->batch_next++];
         c->batch_len = c->batch_next = 0;

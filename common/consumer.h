@@ -79,6 +79,8 @@ struct consumer {
         /* Messages taken from librdkafka and not yet handed out. */
         rd_kafka_message_t *batch[CONSUMER_BATCH];
         size_t batch_len, batch_next;
+        int one_at_a_time;           /* this librdkafka's batch call moves
+                                      * positions past the end (consumer.c) */
 };
 
 /* Creates the client on topic: a reader (common/client.h) with the
