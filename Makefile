@@ -6,7 +6,7 @@
 #   make test         set up, build, run unit and end-to-end tests
 #   make test-asan    the same under AddressSanitizer and UBSan
 #   make test-cross   a cross-section of the tests (KAFKA_VERSION=, LIBRDKAFKA=)
-#   make check-fresh  the README's two commands on a fresh Debian 12 root
+#   make check-fresh  the README's two commands on a fresh Debian 12 root (FRESH_SUITE=trixie: 13)
 #   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
 #   make cluster / cluster-stop / cluster-clean three local Kafka nodes
 #   make bench        benchmarks against kcat and the seed scripts
@@ -184,7 +184,8 @@ test-asan:
 		PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
 
 # The README's two commands on a Debian 12 root that has nothing but git,
-# make and ca-certificates (scripts/fresh-machine.sh; needs root).
+# make and ca-certificates (scripts/fresh-machine.sh; needs root);
+# FRESH_SUITE=trixie for Debian 13.
 FRESH_COMMAND ?= make demo && make test
 check-fresh:
 	scripts/fresh-machine.sh $(FRESH_COMMAND)
