@@ -155,14 +155,15 @@ test-e2e: all $(OUT)tests/peakrss
 # (CI: Kafka 3.9 with the system librdkafka; the current librdkafka with
 # the default Kafka): the foundation, interop with the seed, hostile
 # records, one fault test, one secure test, the chat, and the two newer
-# group protocols (cooperative rebalancing twice: it is where librdkafka
-# versions differ most).
+# group protocols (cooperative rebalancing three times: it is where
+# librdkafka versions differ most).
 CROSS_TESTS := tests/e2e/test_basics.py tests/e2e/test_interop.py tests/e2e/test_hostile.py \
         tests/e2e/test_faults.py::test_broker_restart_mid_stream_loses_and_doubles_nothing \
         tests/e2e/test_secure.py::test_scram_sha_256_from_the_environment \
         tests/e2e/test_chat.py \
         tests/e2e/test_group.py::test_cooperative_group_shows_every_record_once \
         tests/e2e/test_group.py::test_a_partition_kept_through_a_cooperative_rebalance_goes_on_where_it_was \
+        tests/e2e/test_group.py::test_leaving_during_a_cooperative_rebalance_commits_what_was_shown \
         tests/e2e/test_group.py::test_the_new_consumer_group_protocol_when_asked_for
 test-cross:
 	$(SETUP) test

@@ -113,23 +113,58 @@ static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *pa
         mark_assigned(c, parts, 0);
 }
 
+/* Whether the group rebalances in the classic protocol's cooperative
+ * steps (JoinGroup and SyncGroup, partitions handed on in two rounds), not
+ * eagerly and not with the new protocol (group.protocol=consumer, which
+ * librdkafka before 2.4 does not know). */
+static int classic_cooperative(rd_kafka_t *rk)
+{
+        char protocol[32];
+        size_t size = sizeof(protocol);
+
+        if (strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") != 0)
+                return 0;
+        return rd_kafka_conf_get(rd_kafka_conf(rk), "group.protocol", protocol, &size) !=
+                       RD_KAFKA_CONF_OK ||
+               strcmp(protocol, "classic") == 0;
+}
+
+/*
+ * A cooperative member that gave partitions up joins the group again at
+ * once, to hand them on: two more assignments (this round's and the next
+ * round's) end that rebalance. A commit sent meanwhile waits behind the
+ * join on the coordinator's connection, is answered after the group's
+ * next generation, and refused; librdkafka before 2.10 then resets its
+ * generation and throws away the assignment it was just given, as lost
+ * (librdkafka issue 4059, fixed by its pull request 4908): the partitions
+ * still ours would change hands with an older commit, and what we showed
+ * of them would be shown again. So the final commit waits for those two
+ * (commit_written()). Other members' joins we are not told of; see README.
+ */
+#define COOPERATIVE_ROUNDS 2
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
         struct consumer *c = container_of((struct client *)opaque, struct consumer, client);
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        int lost   = !assign && rd_kafka_assignment_lost(rk);
         char errstr[512];
 
         if (c->client.verbose >= 1)
                 diag_say(c->client.voice, DIAG_NOTE, "group %s %d partition(s)%s", assign ? "assigned" : "revoked",
-                          parts->cnt, !assign && rd_kafka_assignment_lost(rk) ? " (lost)" : "");
+                          parts->cnt, lost ? " (lost)" : "");
         if (assign) {
                 choose_starts(c, parts);
                 mark_assigned(c, parts, 1);
                 note_ends(c, parts);
                 c->assignments++;
+                if (c->rounds_ahead)
+                        c->rounds_ahead--;
         } else {
-                let_go(c, parts, rd_kafka_assignment_lost(rk));
+                let_go(c, parts, lost);
+                if (!lost && classic_cooperative(rk))
+                        c->rounds_ahead = COOPERATIVE_ROUNDS;
         }
         if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
                 diag_say(c->client.voice, DIAG_WARNING, "cannot %s partitions: %s", assign ? "take" : "give up",
@@ -449,13 +484,30 @@ static int forgotten(rd_kafka_resp_err_t err)
  * that arrive meanwhile are neither shown nor committed, so nothing is
  * lost and, with the commit through, nothing will be shown twice.
  */
+/* Serves the group's callbacks for a while; records that come meanwhile
+ * are neither shown nor committed. */
+static void serve_group(struct consumer *c, const struct deadline *until)
+{
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->client.rk,
+                                                         deadline_slice(until, DEADLINE_SLICE_MS));
+
+        if (msg)
+                rd_kafka_message_destroy(msg);
+}
+
 static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
-        unsigned seen = c->assignments;
-        rd_kafka_topic_partition_list_t *positions = written_positions(c);
+        unsigned seen;
+        rd_kafka_topic_partition_list_t *positions;
         rd_kafka_resp_err_t err;
         struct deadline answer;
 
+        /* Not in the middle of a rebalance that our revoke began (see
+         * on_rebalance): the partitions still ours are what it leaves us. */
+        while (c->rounds_ahead && !deadline_passed(until) && !c->client.fatal)
+                serve_group(c, until);
+        seen      = c->assignments;
+        positions = written_positions(c);
         if (!positions)
                 return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
         err = client_commit(&c->client, positions, until);
@@ -464,13 +516,8 @@ static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadl
                         diag_say(c->client.voice, DIAG_NOTE,
                                  "the group forgot us (%s): joining again to commit",
                                  rd_kafka_err2str(err));
-                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal) {
-                        rd_kafka_message_t *msg = rd_kafka_consumer_poll(
-                                c->client.rk, deadline_slice(until, DEADLINE_SLICE_MS));
-
-                        if (msg)
-                                rd_kafka_message_destroy(msg);
-                }
+                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal)
+                        serve_group(c, until);
                 /* At least a second for the answer, even if rejoining took
                  * all (a stop signal still gives up); what we wrote, of what
                  * is still ours. */

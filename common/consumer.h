@@ -76,6 +76,9 @@ struct consumer {
         struct consumer_line *lines;
         size_t nlines, cap;
         unsigned assignments;        /* times the group gave us partitions */
+        unsigned rounds_ahead;       /* assignments still to come in a
+                                      * cooperative rebalance our revoke
+                                      * began (consumer.c) */
         /* Messages taken from librdkafka and not yet handed out. */
         rd_kafka_message_t *batch[CONSUMER_BATCH];
         size_t batch_len, batch_next;

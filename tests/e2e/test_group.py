@@ -281,6 +281,42 @@ def test_a_partition_kept_through_a_cooperative_rebalance_goes_on_where_it_was(
     assert [m.split()[1] for m in messages(tmp_path / "b")] == ["new"]
 
 
+def test_leaving_during_a_cooperative_rebalance_commits_what_was_shown(bootstrap, topic, group,
+                                                                      tmp_path):
+    """A cooperative member that gave a partition up joins the group again at
+    once, to hand it on, and its join waits there for the other members. A
+    commit sent meanwhile is answered only after the group's next
+    generation, and refused; librdkafka before 2.10 then throws the member's
+    new assignment away as lost (librdkafka issue 4059), and the partition
+    it kept changes hands with an older commit: shown twice. Here the member
+    is stopped just then, with lines shown and not yet committed (no
+    automatic commit in this test)."""
+    create_topic(bootstrap, topic, 2)
+    a_out, b_out = tmp_path / "a", tmp_path / "b"
+    a = consumer(bootstrap, topic, group, a_out, *COOPERATIVE, "-v",
+                 "-X", "auto.commit.interval.ms=600000")
+    wait_for(lambda: "group assigned 2 partition" in diagnostics(a_out))
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} before {i}" for i in range(10)], "-p", str(p))
+    wait_for(lambda: len(messages(a_out)) == 20)
+    # b learns of the second round from its next heartbeat: 5 s for a to
+    # wait in its join.
+    b = consumer(bootstrap, topic, group, b_out, *COOPERATIVE, "-v",
+                 "-X", "heartbeat.interval.ms=5000")
+    wait_for(lambda: "group revoked 1 partition" in diagnostics(a_out))
+    a.send_signal(signal.SIGTERM)  # a is joining again to hand its partition on
+    assert a.wait(timeout=60) == 0
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} after"], "-p", str(p))
+    wait_for(lambda: {"p0 after", "p1 after"} <= set(messages(b_out)))
+    b.send_signal(signal.SIGTERM)
+    assert b.wait(timeout=30) == 0
+    shown = messages(a_out) + messages(b_out)
+    twice = [m for m, n in collections.Counter(shown).items() if n > 1]
+    assert twice == [], f"shown twice: {twice}\n{diagnostics(a_out)}"
+    assert sorted(messages(b_out)) == ["p0 after", "p1 after"]
+
+
 def test_the_final_commit_leaves_partitions_that_moved_alone(bootstrap, topic, group,
                                                              tmp_path):
     create_topic(bootstrap, topic, 2)
