@@ -82,7 +82,7 @@ PYTEST   := $(PYTHON) -m pytest
 
 .PHONY: all setup test test-unit test-e2e test-cross test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
-        cluster cluster-stop cluster-clean check-fresh \
+        cluster cluster-stop cluster-clean check-fresh check-deb-installed \
         vectors fuzz clean install install-files uninstall check-man deb check-deb FORCE
 
 all: $(PROGRAMS:%=$(OUT)%)
@@ -313,7 +313,10 @@ uninstall:
 # copy of the tree (tracked and new files) in build-deb/, where the package
 # lands too, and checks it with lintian: any error or warning fails.
 # `make check-deb` installs it on a fresh Debian 12 root and chats through
-# a real broker with the installed programs (tests/deb/installed.sh).
+# a real broker with the installed programs (tests/deb/installed.sh);
+# `make check-deb-installed DEB_FILE=... FRESH_SUITE=trixie` does that with
+# a package built elsewhere (CI builds one on each fresh root), on a fresh
+# root of that suite.
 
 DEB_VERSION  = $(shell dpkg-parsechangelog -S Version -l debian/changelog)
 DEB_ARCH     = $(shell dpkg --print-architecture)
@@ -329,9 +332,13 @@ deb:
 	@echo "built $(DEB)"
 
 check-deb: deb
+	$(MAKE) check-deb-installed DEB_FILE=$(DEB)
+
+check-deb-installed:
+	@test -f "$(DEB_FILE)" || { echo "check-deb-installed: no DEB_FILE '$(DEB_FILE)'" >&2; exit 1; }
 	$(SETUP) kafka
 	scripts/kafka.sh start --port $(DEB_PORT) --dir .kafka/deb-$(DEB_PORT)
-	scripts/fresh-machine.sh --with $(DEB) tests/deb/installed.sh 127.0.0.1:$(DEB_PORT); \
+	scripts/fresh-machine.sh --with $(DEB_FILE) tests/deb/installed.sh 127.0.0.1:$(DEB_PORT); \
 	status=$$?; scripts/kafka.sh clean --port $(DEB_PORT) --dir .kafka/deb-$(DEB_PORT); exit $$status
 
 # Each man page through man(1) with groff's warnings on: any output on

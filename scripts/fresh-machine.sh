@@ -16,7 +16,9 @@
 # the cache (about 40 s the first time); each run unpacks a new copy into
 # $FRESH_DIR/root (default /var/tmp/kafka-chat-fresh), left there for a
 # look afterwards. The clone is of what is committed. The chroot shares
-# this machine's network and ports. Needs root. Exit status: the command's.
+# this machine's network and ports: the tests' port settings
+# (KAFKA_CHAT_*_PORT, BROKER_PORT, DEB_PORT) and PYTEST_ARGS pass through.
+# Needs root. Exit status: the command's.
 set -euo pipefail
 
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
@@ -98,11 +100,15 @@ mount --rbind /dev "$root/dev"
 
 say "running in a fresh $suite root: $command"
 start=$SECONDS
-# A clean environment, but for what points tools at the certificate store.
+# A clean environment, but for what points tools at the certificate store,
+# and the ports the tests and the demo use (the root shares this machine's
+# ports, which others may use) with the tests' own arguments.
 env=(HOME=/root TERM="${TERM:-xterm}" LANG=C.UTF-8 CI="${CI:-}"
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 while IFS= read -r var; do env+=("$var"); done < <(env |
         grep -E '^(SSL_CERT_[A-Z]+|PIP_CERT|PIP_INDEX_URL|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|GIT_SSL_CAINFO)=' || true)
+while IFS= read -r var; do env+=("$var"); done < <(env |
+        grep -E '^(KAFKA_CHAT_[A-Z]+_PORT|BROKER_PORT|DEB_PORT|PYTEST_ARGS)=' || true)
 status=0
 chroot "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c "cd /src && $command" </dev/null || status=$?
 say "exit status $status after $((SECONDS - start)) s"
