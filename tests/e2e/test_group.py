@@ -14,8 +14,8 @@ import time
 import pexpect
 import pytest
 
-from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, create_topic, env, kcat_values,
-                      librdkafka_version, popen, produce, spawn_pty, wait_for)
+from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, consume, create_topic, env,
+                      kcat_values, librdkafka_version, popen, produce, spawn_pty, wait_for)
 from terminal import Terminal, ready
 
 
@@ -398,10 +398,17 @@ def kafka_sh(*args):
 
 
 @pytest.fixture
-def vanishing_broker():
+def vanishing_broker(topic):
     kafka_sh("clean")
     kafka_sh("start")
-    yield f"127.0.0.1:{GONE_PORT}"
+    bootstrap = f"127.0.0.1:{GONE_PORT}"
+    # A new broker makes the topic, and its offsets topic for the first
+    # group, when first asked: seconds on a busy machine, more than the
+    # chat's --timeout below, which is about the lines in flight. Both made
+    # first (consumer_chat -e waits for the group's coordinator).
+    create_topic(bootstrap, topic, 1)
+    consume(bootstrap, topic, "warm-up", "-e")
+    yield bootstrap
     kafka_sh("clean")
 
 
