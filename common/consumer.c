@@ -477,13 +477,6 @@ static int forgotten(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
 }
 
-/*
- * Commits what was written. If the group has forgotten us (its
- * coordinator restarted, or our session ran out while the broker was
- * away, and we had not heard yet), we rejoin and commit again: records
- * that arrive meanwhile are neither shown nor committed, so nothing is
- * lost and, with the commit through, nothing will be shown twice.
- */
 /* Serves the group's callbacks for a while; records that come meanwhile
  * are neither shown nor committed. */
 static void serve_group(struct consumer *c, const struct deadline *until)
@@ -495,6 +488,13 @@ static void serve_group(struct consumer *c, const struct deadline *until)
                 rd_kafka_message_destroy(msg);
 }
 
+/*
+ * Commits what was written. If the group has forgotten us (its
+ * coordinator restarted, or our session ran out while the broker was
+ * away, and we had not heard yet), we rejoin and commit again: records
+ * that arrive meanwhile are neither shown nor committed, so nothing is
+ * lost and, with the commit through, nothing will be shown twice.
+ */
 static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
         unsigned seen;
