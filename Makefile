@@ -83,7 +83,7 @@ PYTEST   := $(PYTHON) -m pytest
 .PHONY: all setup test test-unit test-e2e test-cross test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
         cluster cluster-stop cluster-clean check-fresh check-deb-installed \
-        vectors fuzz clean install install-files uninstall check-man deb check-deb FORCE
+        vectors fuzz clean install install-files uninstall check-man deb deb-package check-deb FORCE
 
 all: $(PROGRAMS:%=$(OUT)%)
 
@@ -323,8 +323,14 @@ DEB_ARCH     = $(shell dpkg --print-architecture)
 DEB          = build-deb/kafka-chat_$(DEB_VERSION)_$(DEB_ARCH).deb
 DEB_PORT    ?= 9292
 
+# The package's version comes from dpkg-parsechangelog, which set-up
+# installs (dpkg-dev): make expands a recipe before running it, so the
+# build runs in a make of its own, after set-up.
 deb:
 	$(SETUP) deb
+	$(MAKE) deb-package
+
+deb-package:
 	rm -rf build-deb && mkdir -p build-deb/kafka-chat
 	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t build-deb/kafka-chat
 	cd build-deb/kafka-chat && dpkg-buildpackage -us -uc -b
