@@ -159,11 +159,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 mark_assigned(c, parts, 1);
                 note_ends(c, parts);
                 c->assignments++;
+                c->lost = 0;
                 if (c->rounds_ahead)
                         c->rounds_ahead--;
         } else {
                 let_go(c, parts, lost);
-                if (!lost && classic_cooperative(rk))
+                if (lost)
+                        c->lost = 1;
+                else if (classic_cooperative(rk))
                         c->rounds_ahead = COOPERATIVE_ROUNDS;
         }
         if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
@@ -469,6 +472,15 @@ static rd_kafka_topic_partition_list_t *written_positions(const struct consumer 
         return list;
 }
 
+/* Whether we wrote anything, of any partition. */
+static int written_any(const struct consumer *c)
+{
+        for (int i = 0; i < c->nparts; i++)
+                if (c->parts[i].written >= 0)
+                        return 1;
+        return 0;
+}
+
 /* Whether a commit failed because the group no longer knows us. */
 static int forgotten(rd_kafka_resp_err_t err)
 {
@@ -489,6 +501,44 @@ static void serve_group(struct consumer *c, const struct deadline *until)
 }
 
 /*
+ * Commits what was written of the partitions still ours, again while the
+ * group's coordinator is on its way, until the deadline: librdkafka holds
+ * a commit that finds no coordinator only for a session's time
+ * (session.timeout.ms) and then gives up with "waiting for coordinator",
+ * and after a broker restart on a busy machine the coordinator may take
+ * longer than that to come back. Never in the middle of a rebalance that
+ * our revoke began (see on_rebalance): the partitions still ours are what
+ * it leaves us. Nor while our partitions are lost (our session ran out,
+ * say while the broker was away) and the group has not taken us back:
+ * what we wrote of those it gives back is ours to commit then. Returns
+ * NO_ERROR if nothing was written, and ASSIGNMENT_LOST if we wrote lines
+ * of partitions that were lost and the group did not take us back in time.
+ */
+static rd_kafka_resp_err_t commit_ours(struct consumer *c, const struct deadline *until)
+{
+        for (;;) {
+                rd_kafka_topic_partition_list_t *positions;
+                rd_kafka_resp_err_t err;
+
+                while ((c->rounds_ahead || c->lost) && !deadline_passed(until) &&
+                       !c->client.fatal)
+                        serve_group(c, until);
+                positions = written_positions(c);
+                if (!positions)
+                        return c->lost && written_any(c) ? RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST
+                                                         : RD_KAFKA_RESP_ERR_NO_ERROR;
+                err = client_commit(&c->client, positions, until);
+                rd_kafka_topic_partition_list_destroy(positions);
+                if (!coordinator_on_its_way(err) || deadline_passed(until) || c->client.fatal)
+                        return err;
+                if (c->client.verbose >= 1)
+                        diag_say(c->client.voice, DIAG_NOTE,
+                                 "cannot commit yet (%s): trying again", rd_kafka_err2str(err));
+                serve_group(c, until); /* a pause that serves callbacks */
+        }
+}
+
+/*
  * Commits what was written. If the group has forgotten us (its
  * coordinator restarted, or our session ran out while the broker was
  * away, and we had not heard yet), we rejoin and commit again: records
@@ -497,20 +547,10 @@ static void serve_group(struct consumer *c, const struct deadline *until)
  */
 static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
-        unsigned seen;
-        rd_kafka_topic_partition_list_t *positions;
-        rd_kafka_resp_err_t err;
+        unsigned seen = c->assignments;
+        rd_kafka_resp_err_t err = commit_ours(c, until);
         struct deadline answer;
 
-        /* Not in the middle of a rebalance that our revoke began (see
-         * on_rebalance): the partitions still ours are what it leaves us. */
-        while (c->rounds_ahead && !deadline_passed(until) && !c->client.fatal)
-                serve_group(c, until);
-        seen      = c->assignments;
-        positions = written_positions(c);
-        if (!positions)
-                return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
-        err = client_commit(&c->client, positions, until);
         if (forgotten(err)) {
                 if (c->client.verbose >= 1)
                         diag_say(c->client.voice, DIAG_NOTE,
@@ -521,16 +561,11 @@ static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadl
                 /* At least a second for the answer, even if rejoining took
                  * all (a stop signal still gives up); what we wrote, of what
                  * is still ours. */
-                rd_kafka_topic_partition_list_destroy(positions);
-                positions = written_positions(c);
-                answer    = *until;
+                answer = *until;
                 if (answer.at_ms < deadline_now_ms() + 1000)
                         answer.at_ms = deadline_now_ms() + 1000;
-                err = positions ? client_commit(&c->client, positions, &answer)
-                                : RD_KAFKA_RESP_ERR_NO_ERROR;
+                err = commit_ours(c, &answer);
         }
-        if (positions)
-                rd_kafka_topic_partition_list_destroy(positions);
         return err;
 }
 

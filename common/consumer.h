@@ -79,6 +79,8 @@ struct consumer {
         unsigned rounds_ahead;       /* assignments still to come in a
                                       * cooperative rebalance our revoke
                                       * began (consumer.c) */
+        int lost;                    /* our partitions were lost, and the
+                                      * group has not given us any since */
         /* Messages taken from librdkafka and not yet handed out. */
         rd_kafka_message_t *batch[CONSUMER_BATCH];
         size_t batch_len, batch_next;

@@ -95,6 +95,32 @@ def start_producer(bootstrap, topic, *args):
 
 # ---- a broker that goes away ---------------------------------------------------
 
+def test_consumer_stopped_while_the_broker_is_away_commits_once_it_is_back(broker, topic,
+                                                                           group, tmp_path):
+    """Stopped (SIGTERM) while the broker is down, the consumer's final
+    commit waits within --timeout for the group's coordinator: librdkafka
+    holds a commit that finds none only for a session's time (10 s) and
+    then gives up, and from 2.x on it also counts the assignment lost by
+    then; a broker (and its coordinator) may take longer to come back. The
+    outage here is longer than the session, on purpose."""
+    produce(broker.bootstrap, topic, ["before"])
+    out = tmp_path / "out"
+    cons = start_consumer(broker.bootstrap, topic, group, out, "--timeout", "90")
+    wait_for(lambda: shown(out) == ["before"])
+    broker.stop()
+    try:
+        cons.send_signal(signal.SIGTERM)
+        time.sleep(12)  # librdkafka gives up on the commit after 10 s
+    finally:
+        broker.start()
+    assert cons.wait(timeout=120) == 0, cons.stderr.read().decode()
+
+    produce(broker.bootstrap, topic, ["after", "exit"])
+    again = tmp_path / "again"
+    assert start_consumer(broker.bootstrap, topic, group, again).wait(timeout=60) == 0
+    assert shown(again) == ["after"]
+
+
 def test_broker_restart_mid_stream_loses_and_doubles_nothing(broker, topic, group, tmp_path):
     count = 200_000
     out = tmp_path / "out"
