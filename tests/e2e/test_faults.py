@@ -4,6 +4,7 @@ leader. Each runs against real brokers started here: a single node of its
 own (so stopping it disturbs no other test) and a KRaft cluster."""
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -250,11 +251,21 @@ def test_chat_tells_of_a_broker_gone_above_the_line_being_typed(broker, topic):
 
 # ---- signals and readers, on the shared test broker ------------------------------
 
+def end_offset(bootstrap, topic):
+    """Where partition 0 of topic ends now (0 before it is there)."""
+    p = subprocess.run(["kcat", "-Q", "-b", bootstrap, "-t", f"{topic}:0:-1"],
+                       capture_output=True, text=True, timeout=30)
+    m = re.search(r"\[0\] offset (\d+)", p.stdout)
+    return int(m.group(1)) if m else 0
+
+
 def test_sigterm_mid_pipe_delivers_what_was_read(bootstrap, topic):
     prod = start_producer(bootstrap, topic)
     feeder = threading.Thread(target=feed, args=(prod, 100_000, 10))
     feeder.start()
-    time.sleep(3)  # about a third of the input is in
+    # Some of the input is in (the feed takes about 10 s): on a busy machine
+    # a fixed 3 s could pass before the first line was.
+    wait_for(lambda: end_offset(bootstrap, topic) > 1000, timeout=60)
     prod.send_signal(signal.SIGTERM)
     assert prod.wait(timeout=60) == 0, prod.stderr.read().decode()
     feeder.join(timeout=30)
