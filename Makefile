@@ -6,13 +6,13 @@
 #   make test         set up, build, run unit and end-to-end tests
 #   make test-asan    the same under AddressSanitizer and UBSan
 #   make test-cross   a cross-section of the tests (KAFKA_VERSION=, LIBRDKAFKA=)
-#   make check-fresh  the README's two commands on a fresh Debian 12 root
+#   make check-fresh  the README's two commands on a fresh Debian 12 root (FRESH_SUITE=trixie: 13)
 #   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
 #   make cluster / cluster-stop / cluster-clean three local Kafka nodes
 #   make bench        benchmarks against kcat and the seed scripts
 #   make deb / check-deb   the Debian package, and a test of it installed
 #   make install / uninstall   PREFIX (/usr/local), DESTDIR
-#   make LIBRDKAFKA=current ...   against the current librdkafka
+#   make LIBRDKAFKA=current ...   against the current librdkafka (trixie: Debian 13's)
 #
 # Set-up (Debian packages, a Python venv, Kafka jars) is done by
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
@@ -26,17 +26,22 @@ PKGS     := rdkafka jansson
 SETUP    ?= scripts/setup.sh
 
 # Which librdkafka to build against: the system's (librdkafka-dev, what
-# `apt install` users have) or current upstream, built once from Debian's
+# `apt install` users have), current upstream (Debian unstable's), or
+# Debian 13's (trixie, 2.8.0), the last two built once from that suite's
 # source package by scripts/librdkafka.sh into a cache and linked with an
-# rpath. Each gets its own output folder.
+# rpath. Each gets its own output folder, build-current/ or build-trixie/.
 LIBRDKAFKA ?= system
-ifeq ($(LIBRDKAFKA),current)
-OUT      ?= build-current/
+LIBRDKAFKA_SUITE_current := unstable
+LIBRDKAFKA_SUITE_trixie  := trixie
+ifneq ($(LIBRDKAFKA),system)
+ifeq ($(LIBRDKAFKA_SUITE_$(LIBRDKAFKA)),)
+$(error LIBRDKAFKA is system, current or trixie, not '$(LIBRDKAFKA)')
+endif
+OUT      ?= build-$(LIBRDKAFKA)/
 PKGS     := jansson
-RDKAFKA_CFLAGS = $(shell scripts/librdkafka.sh cflags)
-RDKAFKA_LIBS   = $(shell scripts/librdkafka.sh libs)
-else ifneq ($(LIBRDKAFKA),system)
-$(error LIBRDKAFKA is system or current, not '$(LIBRDKAFKA)')
+RDKAFKA_SH = LIBRDKAFKA_SUITE=$(LIBRDKAFKA_SUITE_$(LIBRDKAFKA)) scripts/librdkafka.sh
+RDKAFKA_CFLAGS = $(shell $(RDKAFKA_SH) cflags)
+RDKAFKA_LIBS   = $(shell $(RDKAFKA_SH) libs)
 endif
 
 # The programs go to $(OUT)$(name), the objects under $(OUT)obj/. The
@@ -80,8 +85,8 @@ PYTEST   := $(PYTHON) -m pytest
 
 .PHONY: all setup test test-unit test-e2e test-cross test-asan unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
-        cluster cluster-stop cluster-clean check-fresh \
-        vectors fuzz clean install install-files uninstall check-man deb check-deb FORCE
+        cluster cluster-stop cluster-clean check-fresh check-deb-installed \
+        vectors fuzz clean install install-files uninstall check-man deb deb-package check-deb FORCE
 
 all: $(PROGRAMS:%=$(OUT)%)
 
@@ -131,8 +136,18 @@ test:
 	$(MAKE) WERROR=1 fuzz FUZZ_SECONDS=10
 	$(MAKE) WERROR=1 test-e2e
 
+# What str(datetime.fromtimestamp()) prints in a named zone depends on the
+# machine's zone database (tzdata), which Debian releases update, so these
+# answers are not committed: this machine's CPython writes them before each
+# run (tests/vectors/generate.py --zones), and the unit tests compare with
+# them. Any CPython 3 does (the package build has no venv).
+LOCAL_VECTORS  := $(OUT)tests/local-vectors
+VECTORS_PYTHON ?= python3
 test-unit: unit-bins
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@mkdir -p $(LOCAL_VECTORS)
+	$(VECTORS_PYTHON) tests/vectors/generate.py --zones $(LOCAL_VECTORS)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
+		KAFKA_CHAT_LOCAL_VECTORS=$(LOCAL_VECTORS) $$t; done
 
 # Each run leaves its results (JUnit XML, with the Kafka and librdkafka it
 # ran on) for tests/matrix.py, which CI turns into the README's table.
@@ -146,12 +161,15 @@ test-e2e: all $(OUT)tests/peakrss
 # (CI: Kafka 3.9 with the system librdkafka; the current librdkafka with
 # the default Kafka): the foundation, interop with the seed, hostile
 # records, one fault test, one secure test, the chat, and the two newer
-# group protocols.
+# group protocols (cooperative rebalancing three times: it is where
+# librdkafka versions differ most).
 CROSS_TESTS := tests/e2e/test_basics.py tests/e2e/test_interop.py tests/e2e/test_hostile.py \
         tests/e2e/test_faults.py::test_broker_restart_mid_stream_loses_and_doubles_nothing \
         tests/e2e/test_secure.py::test_scram_sha_256_from_the_environment \
         tests/e2e/test_chat.py \
         tests/e2e/test_group.py::test_cooperative_group_shows_every_record_once \
+        tests/e2e/test_group.py::test_a_partition_kept_through_a_cooperative_rebalance_goes_on_where_it_was \
+        tests/e2e/test_group.py::test_leaving_during_a_cooperative_rebalance_commits_what_was_shown \
         tests/e2e/test_group.py::test_the_new_consumer_group_protocol_when_asked_for
 test-cross:
 	$(SETUP) test
@@ -173,7 +191,8 @@ test-asan:
 		PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
 
 # The README's two commands on a Debian 12 root that has nothing but git,
-# make and ca-certificates (scripts/fresh-machine.sh; needs root).
+# make and ca-certificates (scripts/fresh-machine.sh; needs root);
+# FRESH_SUITE=trixie for Debian 13.
 FRESH_COMMAND ?= make demo && make test
 check-fresh:
 	scripts/fresh-machine.sh $(FRESH_COMMAND)
@@ -204,7 +223,8 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 		test $${PIPESTATUS[0]} -eq 0; \
 	done
 
-# The vector files are committed; this regenerates them with CPython.
+# The vector files are committed; this regenerates them with CPython (the
+# zones' timestamps are written at test time instead, see test-unit).
 vectors:
 	$(PYTHON) tests/vectors/generate.py tests/vectors
 
@@ -257,7 +277,7 @@ bench:
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d build-asan build-current build-deb build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
+	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d tests/local-vectors build-asan build-current build-trixie build-deb build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)
 
 # ---- installing -------------------------------------------------------------
 # `make install` puts the programs, their man pages and the bash completion
@@ -299,15 +319,24 @@ uninstall:
 # copy of the tree (tracked and new files) in build-deb/, where the package
 # lands too, and checks it with lintian: any error or warning fails.
 # `make check-deb` installs it on a fresh Debian 12 root and chats through
-# a real broker with the installed programs (tests/deb/installed.sh).
+# a real broker with the installed programs (tests/deb/installed.sh);
+# `make check-deb-installed DEB_FILE=... FRESH_SUITE=trixie` does that with
+# a package built elsewhere (CI builds one on each fresh root), on a fresh
+# root of that suite.
 
 DEB_VERSION  = $(shell dpkg-parsechangelog -S Version -l debian/changelog)
 DEB_ARCH     = $(shell dpkg --print-architecture)
 DEB          = build-deb/kafka-chat_$(DEB_VERSION)_$(DEB_ARCH).deb
 DEB_PORT    ?= 9292
 
+# The package's version comes from dpkg-parsechangelog, which set-up
+# installs (dpkg-dev): make expands a recipe before running it, so the
+# build runs in a make of its own, after set-up.
 deb:
 	$(SETUP) deb
+	$(MAKE) deb-package
+
+deb-package:
 	rm -rf build-deb && mkdir -p build-deb/kafka-chat
 	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t build-deb/kafka-chat
 	cd build-deb/kafka-chat && dpkg-buildpackage -us -uc -b
@@ -315,9 +344,13 @@ deb:
 	@echo "built $(DEB)"
 
 check-deb: deb
+	$(MAKE) check-deb-installed DEB_FILE=$(DEB)
+
+check-deb-installed:
+	@test -f "$(DEB_FILE)" || { echo "check-deb-installed: no DEB_FILE '$(DEB_FILE)'" >&2; exit 1; }
 	$(SETUP) kafka
 	scripts/kafka.sh start --port $(DEB_PORT) --dir .kafka/deb-$(DEB_PORT)
-	scripts/fresh-machine.sh --with $(DEB) tests/deb/installed.sh 127.0.0.1:$(DEB_PORT); \
+	scripts/fresh-machine.sh --with $(DEB_FILE) tests/deb/installed.sh 127.0.0.1:$(DEB_PORT); \
 	status=$$?; scripts/kafka.sh clean --port $(DEB_PORT) --dir .kafka/deb-$(DEB_PORT); exit $$status
 
 # Each man page through man(1) with groff's warnings on: any output on

@@ -115,28 +115,84 @@ static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *pa
         mark_assigned(c, parts, 0);
 }
 
+/* Whether the group rebalances in the classic protocol's cooperative
+ * steps (JoinGroup and SyncGroup, partitions handed on in two rounds), not
+ * eagerly and not with the new protocol (group.protocol=consumer, which
+ * librdkafka before 2.4 does not know). */
+static int classic_cooperative(rd_kafka_t *rk)
+{
+        char protocol[32];
+        size_t size = sizeof(protocol);
+
+        if (strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") != 0)
+                return 0;
+        return rd_kafka_conf_get(rd_kafka_conf(rk), "group.protocol", protocol, &size) !=
+                       RD_KAFKA_CONF_OK ||
+               strcmp(protocol, "classic") == 0;
+}
+
+/*
+ * A cooperative member that gave partitions up joins the group again at
+ * once, to hand them on: two more assignments (this round's and the next
+ * round's) end that rebalance. A commit sent meanwhile waits behind the
+ * join on the coordinator's connection, is answered after the group's
+ * next generation, and refused; librdkafka before 2.10 then resets its
+ * generation and throws away the assignment it was just given, as lost
+ * (librdkafka issue 4059, fixed by its pull request 4908): the partitions
+ * still ours would change hands with an older commit, and what we showed
+ * of them would be shown again. So the final commit waits for those two
+ * (commit_written()). Other members' joins we are not told of; see README.
+ */
+#define COOPERATIVE_ROUNDS 2
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
         struct consumer *c = container_of((struct client *)opaque, struct consumer, client);
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        int lost   = !assign && rd_kafka_assignment_lost(rk);
         char errstr[512];
 
         if (c->client.verbose >= 1)
                 diag_say(c->client.voice, DIAG_NOTE, "group %s %d partition(s)%s", assign ? "assigned" : "revoked",
-                          parts->cnt, !assign && rd_kafka_assignment_lost(rk) ? " (lost)" : "");
+                          parts->cnt, lost ? " (lost)" : "");
         if (assign) {
                 choose_starts(c, parts);
                 mark_assigned(c, parts, 1);
                 note_ends(c, parts);
                 c->assignments++;
+                c->lost = 0;
+                if (c->rounds_ahead)
+                        c->rounds_ahead--;
         } else {
-                let_go(c, parts, rd_kafka_assignment_lost(rk));
+                let_go(c, parts, lost);
+                if (lost)
+                        c->lost = 1;
+                else if (classic_cooperative(rk))
+                        c->rounds_ahead = COOPERATIVE_ROUNDS;
         }
         if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
                 diag_say(c->client.voice, DIAG_WARNING, "cannot %s partitions: %s", assign ? "take" : "give up",
                            errstr);
 }
+
+/*
+ * librdkafka 2.1.0 to 2.13.1 set a partition's position (the offset after
+ * the last message handed out) from every message that
+ * rd_kafka_consume_batch_queue() returns, the end-of-partition event too,
+ * whose offset is the end: the position becomes the end plus one
+ * (librdkafka issue 4844, fixed in 2.13.2 by its pull request 5213).
+ * Nothing reads that position until the partition is paused: resuming
+ * fetches from it. A cooperative rebalance pauses and resumes every
+ * partition we keep, so after one the fetcher asks for an offset past the
+ * end, the broker answers "out of range", auto.offset.reset sends the
+ * partition back to its start, and everything in it is shown again (or,
+ * had a record come in meanwhile, that one is skipped). On those versions
+ * we take messages one per call: rd_kafka_consumer_poll() moves the
+ * position for records only.
+ */
+#define LIBRDKAFKA_BATCH_EOF_BROKEN 0x02010000 /* 2.1.0 */
+#define LIBRDKAFKA_BATCH_EOF_FIXED  0x020d0200 /* 2.13.2 */
 
 int consumer_open(struct consumer *c, const struct config *cfg, const struct consumer_setup *setup)
 {
@@ -155,6 +211,8 @@ int consumer_open(struct consumer *c, const struct config *cfg, const struct con
         c->place  = setup->place;
         c->commit = cfg->opts->commit;
         c->warn   = cfg->opts->verbose >= 0;
+        c->one_at_a_time = rd_kafka_version() >= LIBRDKAFKA_BATCH_EOF_BROKEN &&
+                           rd_kafka_version() < LIBRDKAFKA_BATCH_EOF_FIXED;
         if (client_open(&c->client, &spec, cfg) == -1)
                 return -1;
         if (c->place)
@@ -265,12 +323,15 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
  * soon as it comes. Rebalances are served only inside these calls, while
  * the batch is empty (librdkafka drops the messages of a partition that
  * goes away from the batch it is filling), so no message left in it
- * belongs to a partition we gave up.
+ * belongs to a partition we gave up. On librdkafka 2.1.0 to 2.13.1 one
+ * message per call (see LIBRDKAFKA_BATCH_EOF_BROKEN).
  */
 static rd_kafka_message_t *next_message(struct consumer *c, int timeout_ms)
 {
         ssize_t n;
 
+        if (c->one_at_a_time)
+                return rd_kafka_consumer_poll(c->client.rk, timeout_ms);
         if (c->batch_next < c->batch_len)
                 return c->batch[c->batch_next++];
         c->batch_len = c->batch_next = 0;
@@ -501,6 +562,15 @@ static rd_kafka_topic_partition_list_t *written_positions(const struct consumer 
         return list;
 }
 
+/* Whether we wrote anything, of any partition. */
+static int written_any(const struct consumer *c)
+{
+        for (int i = 0; i < c->nparts; i++)
+                if (c->parts[i].written >= 0)
+                        return 1;
+        return 0;
+}
+
 /* Whether a commit failed because the group no longer knows us. */
 static int forgotten(rd_kafka_resp_err_t err)
 {
@@ -509,20 +579,62 @@ static int forgotten(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
 }
 
-/* Commits offsets, again while the coordinator is on its way (a broker
- * restarting, a coordinator moving), until the deadline. */
-static rd_kafka_resp_err_t commit(struct consumer *c,
-                                  const rd_kafka_topic_partition_list_t *offsets,
-                                  const struct deadline *until)
+/* Commits offsets once, to the group that keeps our place. */
+static rd_kafka_resp_err_t commit_once(struct consumer *c,
+                                       const rd_kafka_topic_partition_list_t *offsets,
+                                       const struct deadline *until)
 {
-        int pause_ms = 50;
-        rd_kafka_resp_err_t err;
+        return c->place ? place_commit_wait(c->client.rk, c->place, offsets, until)
+                        : client_commit(&c->client, offsets, until);
+}
 
-        do
-                err = c->place ? place_commit_wait(c->client.rk, c->place, offsets, until)
-                               : client_commit(&c->client, offsets, until);
-        while (err && coordinator_on_its_way(err) && await_coordinator(&pause_ms, until) == 0);
-        return err;
+/* Serves the group's callbacks for a while; records that come meanwhile
+ * are neither shown nor committed. */
+static void serve_group(struct consumer *c, const struct deadline *until)
+{
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->client.rk,
+                                                         deadline_slice(until, DEADLINE_SLICE_MS));
+
+        if (msg)
+                rd_kafka_message_destroy(msg);
+}
+
+/*
+ * Commits what was written of the partitions still ours, again while the
+ * group's coordinator is on its way, until the deadline: librdkafka holds
+ * a commit that finds no coordinator only for a session's time
+ * (session.timeout.ms) and then gives up with "waiting for coordinator",
+ * and after a broker restart on a busy machine the coordinator may take
+ * longer than that to come back. Never in the middle of a rebalance that
+ * our revoke began (see on_rebalance): the partitions still ours are what
+ * it leaves us. Nor while our partitions are lost (our session ran out,
+ * say while the broker was away) and the group has not taken us back:
+ * what we wrote of those it gives back is ours to commit then. Returns
+ * NO_ERROR if nothing was written, and ASSIGNMENT_LOST if we wrote lines
+ * of partitions that were lost and the group did not take us back in time.
+ */
+static rd_kafka_resp_err_t commit_ours(struct consumer *c, const struct deadline *until)
+{
+        for (;;) {
+                rd_kafka_topic_partition_list_t *positions;
+                rd_kafka_resp_err_t err;
+
+                while ((c->rounds_ahead || c->lost) && !deadline_passed(until) &&
+                       !c->client.fatal)
+                        serve_group(c, until);
+                positions = written_positions(c);
+                if (!positions)
+                        return c->lost && written_any(c) ? RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST
+                                                         : RD_KAFKA_RESP_ERR_NO_ERROR;
+                err = commit_once(c, positions, until);
+                rd_kafka_topic_partition_list_destroy(positions);
+                if (!coordinator_on_its_way(err) || deadline_passed(until) || c->client.fatal)
+                        return err;
+                if (c->client.verbose >= 1)
+                        diag_say(c->client.voice, DIAG_NOTE,
+                                 "cannot commit yet (%s): trying again", rd_kafka_err2str(err));
+                serve_group(c, until); /* a pause that serves callbacks */
+        }
 }
 
 /*
@@ -535,37 +647,24 @@ static rd_kafka_resp_err_t commit(struct consumer *c,
 static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
         unsigned seen = c->assignments;
-        rd_kafka_topic_partition_list_t *positions = written_positions(c);
-        rd_kafka_resp_err_t err;
+        rd_kafka_resp_err_t err = commit_ours(c, until);
         struct deadline answer;
 
-        if (!positions)
-                return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
-        err = commit(c, positions, until);
         if (forgotten(err)) {
                 if (c->client.verbose >= 1)
                         diag_say(c->client.voice, DIAG_NOTE,
                                  "the group forgot us (%s): joining again to commit",
                                  rd_kafka_err2str(err));
-                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal) {
-                        rd_kafka_message_t *msg = rd_kafka_consumer_poll(
-                                c->client.rk, deadline_slice(until, DEADLINE_SLICE_MS));
-
-                        if (msg)
-                                rd_kafka_message_destroy(msg);
-                }
+                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal)
+                        serve_group(c, until);
                 /* At least a second for the answer, even if rejoining took
                  * all (a stop signal still gives up); what we wrote, of what
                  * is still ours. */
-                rd_kafka_topic_partition_list_destroy(positions);
-                positions = written_positions(c);
-                answer    = *until;
+                answer = *until;
                 if (answer.at_ms < deadline_now_ms() + 1000)
                         answer.at_ms = deadline_now_ms() + 1000;
-                err = positions ? commit(c, positions, &answer) : RD_KAFKA_RESP_ERR_NO_ERROR;
+                err = commit_ours(c, &answer);
         }
-        if (positions)
-                rd_kafka_topic_partition_list_destroy(positions);
         return err;
 }
 

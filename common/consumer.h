@@ -87,9 +87,16 @@ struct consumer {
         int committing;              /* one is on its way */
         int unsaved;                 /* written moved since the last commit */
         long long commit_ms;         /* when the next may go */
+        unsigned rounds_ahead;       /* assignments still to come in a
+                                      * cooperative rebalance our revoke
+                                      * began (consumer.c) */
+        int lost;                    /* our partitions were lost, and the
+                                      * group has not given us any since */
         /* Messages taken from librdkafka and not yet handed out. */
         rd_kafka_message_t *batch[CONSUMER_BATCH];
         size_t batch_len, batch_next;
+        int one_at_a_time;           /* this librdkafka's batch call moves
+                                      * positions past the end (consumer.c) */
 };
 
 /* What a program asks of its reader. */

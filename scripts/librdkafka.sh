@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# A second, current librdkafka next to Debian 12's 2.0.2, to build and test
-# our programs against upstream (`make LIBRDKAFKA=current`). It is built
-# once, from Debian unstable's own source package, into a cache outside the
-# checkout (like scripts/kafka.sh's jars); the system library stays the
-# default. apt runs with a private source list and private state, so the
-# machine's apt sources and lists never see unstable.
+# Another librdkafka next to the system's, to build and test our programs
+# against what other users have: current upstream from Debian unstable
+# (`make LIBRDKAFKA=current`), or a Debian release's, such as Debian 13's
+# 2.8.0 from trixie (`make LIBRDKAFKA=trixie`) on a Debian 12 machine. Each
+# is built once, from that suite's own source package, into a folder of its
+# own in a cache outside the checkout (like scripts/kafka.sh's jars); the
+# system library stays the default. apt runs with a private source list and
+# private state, so the machine's apt sources and lists never see the suite.
+#
+# LIBRDKAFKA_SUITE picks the suite: unstable (the default) builds into
+# librdkafka-current, any other suite into librdkafka-SUITE.
 set -euo pipefail
 
 PROG=scripts/librdkafka.sh
 CACHE_ROOT=${KAFKA_CHAT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kafka-chat}
-PREFIX=$CACHE_ROOT/librdkafka-current
 SUITE=${LIBRDKAFKA_SUITE:-unstable}
+# A suite is a word (a code name or unstable): it names a folder and goes
+# into a source list.
+[[ $SUITE =~ ^[a-z][a-z0-9-]*$ ]] || { echo "$PROG: LIBRDKAFKA_SUITE '$SUITE' is not a Debian suite name" >&2; exit 2; }
+case $SUITE in
+unstable | sid) NAME=current ;;
+*) NAME=$SUITE ;;
+esac
+PREFIX=$CACHE_ROOT/librdkafka-$NAME
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # Debian 12 packages the build needs: the compression, TLS, SASL and HTTP
 # libraries the system librdkafka also links (configure is told to insist
@@ -26,6 +38,7 @@ usage() {
 Usage: $PROG COMMAND
 
   fetch | build  download librdkafka from Debian $SUITE and build it, once
+                 (LIBRDKAFKA_SUITE=trixie: Debian 13's, into its own folder)
   prefix         print the install prefix (building first if needed)
   version        print the built librdkafka version (building first if needed)
   cflags | libs  compiler / linker flags for it (header as a system header,
@@ -74,13 +87,13 @@ build() {
   [[ -f $PREFIX/.complete ]] && return 0
   mkdir -p -- "$CACHE_ROOT"
   # Parallel make jobs may all get here; one builds, the rest wait for it.
-  exec 9>"$CACHE_ROOT/.lock-librdkafka-current"
+  exec 9>"$CACHE_ROOT/.lock-librdkafka-$NAME"
   flock 9
   if [[ ! -f $PREFIX/.complete ]]; then
     # We hold the lock: a build folder left here is a killed build's.
-    rm -rf -- "$CACHE_ROOT"/.build-librdkafka.*
+    rm -rf -- "$CACHE_ROOT"/.build-librdkafka-"$NAME".*
     install_deps
-    TMP=$(mktemp -d "$CACHE_ROOT/.build-librdkafka.XXXXXX")
+    TMP=$(mktemp -d "$CACHE_ROOT/.build-librdkafka-$NAME.XXXXXX")
     local apt=$TMP/apt src=$TMP/src log=$TMP/build.log dsc version
     mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$TMP/dl"
     echo "deb-src [signed-by=$KEYRING] $(mirror) $SUITE main" >"$apt/sources.list"

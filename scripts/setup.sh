@@ -42,9 +42,10 @@ test_packages=(
         locales                        # a test in another locale (localedef)
 )
 deb_packages=(
+        build-essential                # dpkg-buildpackage insists on it
         dpkg-dev debhelper lintian     # dpkg-buildpackage, dh, lintian
         bash-completion                # dh_bash-completion
-        libcmocka-dev                  # the unit tests, run by the build
+        libcmocka-dev python3          # the unit tests, run by the build
 )
 case $part in
 build) packages=("${build_packages[@]}") ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian package, as a user gets it: run by `make check-deb` inside a
-# fresh Debian 12 root (scripts/fresh-machine.sh --with the .deb, which lands
-# in /with/). It installs the package with apt-get (which brings librdkafka,
+# fresh Debian 12 root, or 13 (FRESH_SUITE=trixie; scripts/fresh-machine.sh
+# --with the .deb, which lands in /with/). It installs the package with apt-get (which brings librdkafka,
 # jansson and readline from Debian), runs each installed program's
 # --version and --help, chats through the real broker at BOOTSTRAP with the
 # installed programs (kafka-chat in a terminal made by script(1)), then

@@ -219,13 +219,6 @@ def records_with_headers(bootstrap, topic, count, timeout=30):
         cons.close()
 
 
-def warm_up_groups(bootstrap):
-    """Readies a new broker's group coordinator: it makes its offsets topic
-    on first use, which can take longer than a test's short --timeout."""
-    produce(bootstrap, "warm-up", ["x"])
-    consume(bootstrap, "warm-up", "warm-up", "-e", "-q")
-
-
 def kcat_values(bootstrap, topic):
     return [r["payload"] for r in kcat_records(bootstrap, topic)]
 

@@ -1,7 +1,9 @@
 """docker-compose.yml runs the same broker as scripts/kafka.sh's single node:
 the apache/kafka image of kafka.sh's default KAFKA_VERSION, with the same
-settings. No Docker engine is needed: Debian's docker-compose (1.29) parses
-and validates the file with `docker-compose config`, and the settings that
+settings. No Docker engine is needed: Debian's docker-compose parses and
+validates the file with `docker-compose config` (Compose v1, 1.29 in Debian
+12, a Python program printing YAML; Compose v2, 2.26 in Debian 13, a Go
+program that prints JSON when asked), and the settings that
 kafka.sh writes come from kafka.sh itself (its write_properties), so a
 setting added there and not here fails this test. No broker is started."""
 import json
@@ -71,8 +73,8 @@ def kafka_sh_properties(tmp_path_factory):
 
 
 def yaml_to_data(text):
-    """PyYAML is not in the test venv, but docker-compose (1.29, Python)
-    depends on Debian's python3-yaml: use the interpreter that runs it."""
+    """PyYAML is not in the test venv, but Compose v1 (Python) depends on
+    Debian's python3-yaml: use the interpreter that runs it."""
     try:
         import yaml
         return yaml.safe_load(text)
@@ -98,10 +100,19 @@ def compose():
     assert shutil.which("docker-compose"), \
         "docker-compose is missing: apt-get install docker-compose (scripts/setup.sh)"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
-    p = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config"], cwd=REPO, env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, f"docker-compose config rejected {COMPOSE}:\n{p.stderr}"
-    return yaml_to_data(p.stdout)
+
+    def docker_compose(*args):
+        p = subprocess.run(["docker-compose", *args], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, f"docker-compose {' '.join(args)}:\n{p.stderr}"
+        return p.stdout
+
+    version = docker_compose("version", "--short").strip()
+    m = re.match(r"v?(\d+)\.", version)
+    assert m, f"docker-compose version --short: {version!r}"
+    if int(m.group(1)) >= 2:
+        return json.loads(docker_compose("-f", str(COMPOSE), "config", "--format", "json"))
+    return yaml_to_data(docker_compose("-f", str(COMPOSE), "config"))
 
 
 @pytest.fixture(scope="module")
@@ -204,8 +215,23 @@ def test_key_settings(settings, default_version):
         assert share == {}, "Kafka 3.x has no share coordinator"
 
 
+def port_text(port):
+    """A published port as HOST_IP:PUBLISHED:TARGET[/PROTOCOL]: Compose v1
+    prints it so, v2 as a mapping (the long syntax)."""
+    if isinstance(port, dict):
+        return f"{port.get('host_ip', '')}:{port.get('published')}:{port.get('target')}"
+    return str(port)
+
+
+def mount_target(volume):
+    """Where a volume is mounted: SOURCE:TARGET[:MODE] in v1, a mapping in v2."""
+    if isinstance(volume, dict):
+        return volume.get("target")
+    return str(volume).split(":")[1]
+
+
 def test_port_and_data_volume(service, settings):
-    assert any(str(p).startswith(f"127.0.0.1:{PORT}:{PORT}") for p in service["ports"]), \
+    assert any(port_text(p).startswith(f"127.0.0.1:{PORT}:{PORT}") for p in service["ports"]), \
         service["ports"]
-    mounts = [str(v).split(":")[1] for v in service.get("volumes", [])]
+    mounts = [mount_target(v) for v in service.get("volumes", [])]
     assert settings["log.dirs"] in mounts, f"log.dirs {settings['log.dirs']} is not a volume"

@@ -5,15 +5,17 @@ a topic written in transactions, and chat leaving with lines in flight."""
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 
 import pexpect
 import pytest
 
-from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, create_topic, env, kcat_values,
-                      librdkafka_version, popen, produce, spawn_pty, wait_for, warm_up_groups)
+from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, consume, create_topic, env,
+                      kcat_values, librdkafka_version, popen, produce, spawn_pty, wait_for)
 from terminal import Terminal, ready
 
 
@@ -211,6 +213,110 @@ def test_the_new_consumer_group_protocol_when_asked_for(bootstrap, topic, group,
     every_record_once(bootstrap, topic, group, tmp_path, new)
 
 
+def drain(pipe, path):
+    """Copies what a program writes into pipe to the file path, from now on
+    (a thread of its own), whole lines at a time as the program writes."""
+    f = open(path, "wb")
+
+    def copy():
+        with f:
+            part = b""
+            for chunk in iter(lambda: pipe.read1(65536), b""):
+                lines, _, part = (part + chunk).rpartition(b"\n")
+                if lines:
+                    f.write(lines + b"\n")
+                    f.flush()
+            f.write(part)
+    thread = threading.Thread(target=copy, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_partition_kept_through_a_cooperative_rebalance_goes_on_where_it_was(
+        bootstrap, topic, group, tmp_path):
+    """A cooperative rebalance pauses and resumes the partitions a member
+    keeps, and resuming fetches from librdkafka's position of each.
+    librdkafka 2.1.0 to 2.13.1 set that position one past the end when their
+    batch call hands out an end-of-partition event (librdkafka issue 4844):
+    the fetch is then out of range, and the partition starts over and is
+    shown a second time. The events come in a batch when the member was
+    busy as its partitions reached their ends: here its output is a pipe
+    that nobody reads until librdkafka has fetched everything."""
+    per_partition = 2000
+    create_topic(bootstrap, topic, 2)
+    out = tmp_path / "a"
+    # -vv -X debug=fetch: librdkafka says what each fetch brought.
+    a = popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic, "-g", group, *COOPERATIVE,
+               "-vv", "-X", "debug=fetch"], stdout=subprocess.PIPE,
+              stderr=open(f"{out}.err", "wb"), stdin=subprocess.DEVNULL, env=env())
+    wait_for(lambda: "group assigned 2 partition" in diagnostics(out))
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} old {i}" for i in range(per_partition)], "-p", str(p))
+    # More than the pipe holds: a waits to write, while librdkafka fetches
+    # both partitions to their ends. The answer to its first fetch at the
+    # end queues the end-of-partition event; it sends the next fetch only
+    # after handling that answer.
+    for p in range(2):
+        at_end = re.compile(rf"Fetch topic \S+ \[{p}\] at offset {per_partition} \(")
+        wait_for(lambda: len(at_end.findall(diagnostics(out))) >= 2)
+    drain(a.stdout, out)
+    wait_for(lambda: len(messages(out)) >= 2 * per_partition)
+
+    b = consumer(bootstrap, topic, group, tmp_path / "b", *COOPERATIVE, "-v")
+    # Both steps of the rebalance are over once b has a partition: a gave
+    # one up, and its fetchers were paused and resumed twice.
+    wait_for(lambda: "group assigned 1 partition" in diagnostics(tmp_path / "b"))
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} new"], "-p", str(p))
+    # A partition started over is shown again before its new line.
+    wait_for(lambda: {"p0 new", "p1 new"} <= set(messages(out)) | set(messages(tmp_path / "b")))
+    for proc in (a, b):
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    shown = messages(out) + messages(tmp_path / "b")
+    twice = [m for m, n in collections.Counter(shown).items() if n > 1]
+    assert twice == [], f"{len(twice)} lines shown twice, such as {twice[:3]}"
+    assert len(shown) == 2 * per_partition + 2
+    # b showed only what came after it took its partition.
+    assert [m.split()[1] for m in messages(tmp_path / "b")] == ["new"]
+
+
+def test_leaving_during_a_cooperative_rebalance_commits_what_was_shown(bootstrap, topic, group,
+                                                                      tmp_path):
+    """A cooperative member that gave a partition up joins the group again at
+    once, to hand it on, and its join waits there for the other members. A
+    commit sent meanwhile is answered only after the group's next
+    generation, and refused; librdkafka before 2.10 then throws the member's
+    new assignment away as lost (librdkafka issue 4059), and the partition
+    it kept changes hands with an older commit: shown twice. Here the member
+    is stopped just then, with lines shown and not yet committed (no
+    automatic commit in this test)."""
+    create_topic(bootstrap, topic, 2)
+    a_out, b_out = tmp_path / "a", tmp_path / "b"
+    a = consumer(bootstrap, topic, group, a_out, *COOPERATIVE, "-v",
+                 "-X", "auto.commit.interval.ms=600000")
+    wait_for(lambda: "group assigned 2 partition" in diagnostics(a_out))
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} before {i}" for i in range(10)], "-p", str(p))
+    wait_for(lambda: len(messages(a_out)) == 20)
+    # b learns of the second round from its next heartbeat: 5 s for a to
+    # wait in its join.
+    b = consumer(bootstrap, topic, group, b_out, *COOPERATIVE, "-v",
+                 "-X", "heartbeat.interval.ms=5000")
+    wait_for(lambda: "group revoked 1 partition" in diagnostics(a_out))
+    a.send_signal(signal.SIGTERM)  # a is joining again to hand its partition on
+    assert a.wait(timeout=60) == 0
+    for p in range(2):
+        produce(bootstrap, topic, [f"p{p} after"], "-p", str(p))
+    wait_for(lambda: {"p0 after", "p1 after"} <= set(messages(b_out)))
+    b.send_signal(signal.SIGTERM)
+    assert b.wait(timeout=30) == 0
+    shown = messages(a_out) + messages(b_out)
+    twice = [m for m, n in collections.Counter(shown).items() if n > 1]
+    assert twice == [], f"shown twice: {twice}\n{diagnostics(a_out)}"
+    assert sorted(messages(b_out)) == ["p0 after", "p1 after"]
+
+
 def test_the_final_commit_leaves_partitions_that_moved_alone(bootstrap, topic, group,
                                                              tmp_path):
     create_topic(bootstrap, topic, 2)
@@ -292,11 +398,17 @@ def kafka_sh(*args):
 
 
 @pytest.fixture
-def vanishing_broker():
+def vanishing_broker(topic):
     kafka_sh("clean")
     kafka_sh("start")
-    warm_up_groups(f"127.0.0.1:{GONE_PORT}")
-    yield f"127.0.0.1:{GONE_PORT}"
+    bootstrap = f"127.0.0.1:{GONE_PORT}"
+    # A new broker makes the topic, and its offsets topic for the first
+    # group, when first asked: seconds on a busy machine, more than the
+    # chat's --timeout below, which is about the lines in flight. Both made
+    # first (consumer_chat -e waits for the group's coordinator).
+    create_topic(bootstrap, topic, 1)
+    consume(bootstrap, topic, "warm-up", "-e")
+    yield bootstrap
     kafka_sh("clean")
 
 

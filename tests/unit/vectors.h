@@ -23,6 +23,12 @@ struct vectors {
  * test if it cannot. */
 void vectors_open(struct vectors *v, const char *name);
 
+/* Opens $KAFKA_CHAT_LOCAL_VECTORS/name: vectors whose answers depend on
+ * this machine (its zone database), which make test-unit has this
+ * machine's CPython write before the tests run. Fails the test if the
+ * variable is not set or the file cannot be opened. */
+void vectors_open_local(struct vectors *v, const char *name);
+
 /* Reads the next line into v->field. Returns 0 at the end. */
 int vectors_next(struct vectors *v);
 

@@ -6,6 +6,14 @@ producer's record, repr(float) for times, str(datetime.fromtimestamp()) for
 the consumer's timestamps, json.loads() for what the consumer accepts. The
 C unit tests read these files; `make vectors` rewrites them.
 
+What str(datetime.fromtimestamp()) prints in a named zone depends on the zone
+database (tzdata) of the machine, which Debian updates: a 1965 rule of
+America/Sao_Paulo differs between Debian 12 and 13. Those answers are not
+committed: `generate.py --zones DIR` writes DIR/timestamps-zones.tsv with the
+CPython of the machine that runs the tests, each time they run (make
+test-unit), so that the test still says "the same as Python here". The
+committed timestamps.tsv holds UTC only, the same on every machine.
+
 Format: one case per line, tab-separated fields, binary fields in hex,
 doubles as float.hex() so that they travel exactly.
 """
@@ -186,36 +194,46 @@ def fromtimestamp(t):
         return "ERROR"
 
 
-def write_timestamps(path):
+def timestamp_rows():
+    """(zone, time as float.hex() or int:N, CPython's text) for each case of
+    every zone of TIME_ZONES."""
     RNG.seed(4)  # each file its own stream: adding cases elsewhere changes nothing here
-    with open(path, "w") as f:
-        for tz in TIME_ZONES:
-            os.environ["TZ"] = tz
-            time.tzset()
-            cases = [0, 0.0, -1.5, 2.5e-06, 1.5e-06, 3.5e-06, 1700000000.9999996,
-                     1700000000.0000005, -0.0000005, -0.0000015, 1e-7,
-                     1732451234.1234567, 1764000000.5, -1e-6, -86400.25,
-                     float("nan"), float("inf"), float("-inf"), 1e20, -1e20,
-                     253402300799.0, 253402300799.9999995, 253402300800.0,
-                     253402214400.0, 253402214399.0,
-                     -62135596800.0, -62135596800.0 + 86400, -62135596801.0,
-                     -62135596800.0 + 86399, -62135596800.0 + 86400 * 2,
-                     -62135596800.0 - 50000, -62135596800.0 + 50000,
-                     -62135596800.0 + 140000]
-            cases += [RNG.uniform(-62135596800, 253402300799) for _ in range(300)]
-            cases += [RNG.uniform(-2e9, 4e9) for _ in range(300)]
-            cases += [float(RNG.randint(-2 ** 31, 2 ** 33)) for _ in range(100)]
-            cases += [RNG.randint(0, 2 ** 31) + k / 2e6 for k in range(-9, 10, 2)
-                      for _ in range(5)]  # exact half microseconds
-            cases += transitions(range(-2 ** 31, 2 ** 31, 86400 * 7))[:200]
-            for t in cases:
-                t = float(t)
-                f.write(f"{tz}\t{t.hex()}\t{fromtimestamp(t)}\n")
-        # Integers (json.loads gives int): only their value matters.
-        os.environ["TZ"] = "Asia/Seoul"
+    for tz in TIME_ZONES:
+        os.environ["TZ"] = tz
+        time.tzset()
+        cases = [0, 0.0, -1.5, 2.5e-06, 1.5e-06, 3.5e-06, 1700000000.9999996,
+                 1700000000.0000005, -0.0000005, -0.0000015, 1e-7,
+                 1732451234.1234567, 1764000000.5, -1e-6, -86400.25,
+                 float("nan"), float("inf"), float("-inf"), 1e20, -1e20,
+                 253402300799.0, 253402300799.9999995, 253402300800.0,
+                 253402214400.0, 253402214399.0,
+                 -62135596800.0, -62135596800.0 + 86400, -62135596801.0,
+                 -62135596800.0 + 86399, -62135596800.0 + 86400 * 2,
+                 -62135596800.0 - 50000, -62135596800.0 + 50000,
+                 -62135596800.0 + 140000]
+        cases += [RNG.uniform(-62135596800, 253402300799) for _ in range(300)]
+        cases += [RNG.uniform(-2e9, 4e9) for _ in range(300)]
+        cases += [float(RNG.randint(-2 ** 31, 2 ** 33)) for _ in range(100)]
+        cases += [RNG.randint(0, 2 ** 31) + k / 2e6 for k in range(-9, 10, 2)
+                  for _ in range(5)]  # exact half microseconds
+        cases += transitions(range(-2 ** 31, 2 ** 31, 86400 * 7))[:200]
+        for t in cases:
+            t = float(t)
+            yield tz, t.hex(), fromtimestamp(t)
+    # Integers (json.loads gives int): only their value matters.
+    for tz in ("UTC", "Asia/Seoul"):
+        os.environ["TZ"] = tz
         time.tzset()
         for t in (0, 1, 1700000000, -1, 2 ** 40):
-            f.write(f"Asia/Seoul\tint:{t}\t{fromtimestamp(t)}\n")
+            yield tz, f"int:{t}", fromtimestamp(t)
+
+
+def write_timestamps(path, zones):
+    """The rows of timestamp_rows() whose zone is one of zones."""
+    with open(path, "w") as f:
+        for tz, t, text in timestamp_rows():
+            if tz in zones:
+                f.write(f"{tz}\t{t}\t{text}\n")
 
 
 def decode_cases():
@@ -319,11 +337,19 @@ def write_decode(path):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    args = sys.argv[1:]
+    if args[:1] == ["--zones"]:
+        # At test time: the named zones, as this machine's CPython sees them.
+        if len(args) != 2:
+            sys.exit("usage: generate.py --zones DIR")
+        write_timestamps(os.path.join(args[1], "timestamps-zones.tsv"),
+                         [tz for tz in TIME_ZONES if tz != "UTC"])
+        return
+    out = args[0] if args else os.path.dirname(os.path.abspath(__file__))
     write_encode(os.path.join(out, "encode.tsv"))
     write_encode_sender(os.path.join(out, "encode_sender.tsv"))
     write_floats(os.path.join(out, "floats.tsv"))
-    write_timestamps(os.path.join(out, "timestamps.tsv"))
+    write_timestamps(os.path.join(out, "timestamps.tsv"), ["UTC"])
     write_decode(os.path.join(out, "decode.tsv"))
 
 
