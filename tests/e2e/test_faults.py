@@ -18,7 +18,9 @@ from terminal import Terminal, ready
 
 FAULT_PORT = int(os.environ.get("KAFKA_CHAT_FAULT_PORT", "9492"))
 FAULT_DIR = REPO / ".kafka" / f"fault-{FAULT_PORT}"
-CLUSTER = "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"
+# scripts/kafka.sh's three nodes: 10000 ports apart from KAFKA_CLUSTER_PORT.
+CLUSTER_PORT = int(os.environ.get("KAFKA_CLUSTER_PORT", "19092"))
+CLUSTER = ",".join(f"127.0.0.1:{CLUSTER_PORT + n * 10000}" for n in range(3))
 
 
 def kafka_sh(*args):
