@@ -102,14 +102,20 @@ static void choose_starts(struct consumer *c, rd_kafka_topic_partition_list_t *p
                 rd_kafka_topic_partition_list_destroy(committed);
 }
 
-/* Lets partitions go. What was shown of them is stored while they are
- * still ours, and librdkafka commits it as it lets them go; not for
- * partitions lost: another member reads them already, and our commit
- * would move its place back. */
+static int write_out(struct consumer *c, int store);
+
+/* Lets partitions go. The lines on their way out are written first,
+ * lost partitions or not: the program built them to be shown, and what is
+ * shown must count as shown, or a partition that comes back would show
+ * them again. Their offsets are stored (librdkafka commits them as it lets
+ * the partitions go) only if the partitions were not lost: a lost one may
+ * be another member's already, and our commit would move its place back.
+ * (librdkafka loses the whole assignment at once, so no partition of the
+ * batch is still ours then.) */
 static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *parts, int lost)
 {
-        if (!lost && c->nlines)
-                consumer_flush(c);
+        if (c->nlines)
+                write_out(c, !lost);
         mark_assigned(c, parts, 0);
 }
 
@@ -352,7 +358,10 @@ void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset)
         rd_kafka_topic_partition_list_destroy(list);
 }
 
-int consumer_flush(struct consumer *c)
+/* Writes out c->out's batch and notes, per partition still ours, where
+ * the lines that got out end; with store, also stores those offsets for
+ * commit. Returns what output_flush() returned. */
+static int write_out(struct consumer *c, int store)
 {
         int status = output_flush(c->out);
         size_t out = status == 0 ? (size_t)-1 : c->out->written;
@@ -367,6 +376,8 @@ int consumer_flush(struct consumer *c)
                 if (!part || !part->assigned || c->lines[i].next_offset <= part->written)
                         continue;
                 part->written = c->lines[i].next_offset;
+                if (!store)
+                        continue;
                 if (!done)
                         done = rd_kafka_topic_partition_list_new(4);
                 set_offset(done, c->topic, c->lines[i].partition, part->written);
@@ -379,6 +390,11 @@ int consumer_flush(struct consumer *c)
                 rd_kafka_topic_partition_list_destroy(done);
         }
         return status;
+}
+
+int consumer_flush(struct consumer *c)
+{
+        return write_out(c, 1);
 }
 
 int consumer_at_end(const struct consumer *c)

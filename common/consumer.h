@@ -11,9 +11,9 @@
  *
  * Through the group's changes it keeps a record shown once: partitions
  * taken away are flushed and their offsets stored first (librdkafka commits
- * them as it lets go), a partition lost to the group is not committed, one
- * coming back goes on after what we showed, and the final commit names
- * only the partitions that are still ours. Eager and cooperative
+ * them as it lets go), a partition lost to the group is flushed but not
+ * committed, one coming back goes on after what we showed, and the final
+ * commit names only the partitions that are still ours. Eager and cooperative
  * rebalancing both work, and a fatal error (a static member fenced by
  * another) ends the program.
  */
