@@ -23,7 +23,7 @@ static struct consumer_partition *partition(struct consumer *c, int32_t p)
                         return NULL;
                 for (int i = c->nparts; i < n; i++)
                         grown[i] = (struct consumer_partition){RD_KAFKA_OFFSET_INVALID,
-                                                               RD_KAFKA_OFFSET_INVALID, 0, 0};
+                                                               RD_KAFKA_OFFSET_INVALID, 0, 0, 0};
                 c->parts  = grown;
                 c->nparts = n;
         }
@@ -111,12 +111,51 @@ static int write_out(struct consumer *c, int store);
  * the partitions go) only if the partitions were not lost: a lost one may
  * be another member's already, and our commit would move its place back.
  * (librdkafka loses the whole assignment at once, so no partition of the
- * batch is still ours then.) */
+ * batch is still ours then.) A lost partition we showed lines of is an
+ * orphan until the group hands out its partitions again: only then can we
+ * commit what we showed. */
 static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *parts, int lost)
 {
         if (c->nlines)
                 write_out(c, !lost);
+        for (int i = 0; i < parts->cnt && lost; i++) {
+                struct consumer_partition *part = partition(c, parts->elems[i].partition);
+
+                if (part && part->written >= 0)
+                        part->orphaned = 1;
+        }
         mark_assigned(c, parts, 0);
+}
+
+/* The group handed out its partitions: orphans came back to us (and go on
+ * from what we showed) or went to another member (whose place it is). */
+static void forget_orphans(struct consumer *c)
+{
+        for (int i = 0; i < c->nparts; i++)
+                c->parts[i].orphaned = 0;
+}
+
+/* Once partitions are ours (assigned), stores where those we go on from
+ * our own position start: everything before it was shown, and the next
+ * commit, automatic or final, is to say so even if no new line comes. */
+static void store_resumed(struct consumer *c, const rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_topic_partition_list_t *resumed = NULL;
+
+        for (int i = 0; i < parts->cnt; i++) {
+                const struct consumer_partition *part = partition(c, parts->elems[i].partition);
+
+                if (!part || part->written < 0)
+                        continue;
+                if (!resumed)
+                        resumed = rd_kafka_topic_partition_list_new(parts->cnt);
+                rd_kafka_topic_partition_list_add(resumed, c->topic, parts->elems[i].partition)
+                        ->offset = part->written;
+        }
+        if (resumed && rd_kafka_offsets_store(c->client.rk, resumed) && c->client.verbose >= 1)
+                diag_say(c->client.voice, DIAG_NOTE, "cannot store the offsets we go on from");
+        if (resumed)
+                rd_kafka_topic_partition_list_destroy(resumed);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -133,6 +172,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 choose_starts(c, parts);
                 mark_assigned(c, parts, 1);
                 note_ends(c, parts);
+                forget_orphans(c);
                 c->assignments++;
         } else {
                 let_go(c, parts, rd_kafka_assignment_lost(rk));
@@ -140,6 +180,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
                 diag_say(c->client.voice, DIAG_WARNING, "cannot %s partitions: %s", assign ? "take" : "give up",
                            errstr);
+        else if (assign)
+                store_resumed(c, parts);
 }
 
 int consumer_open(struct consumer *c, const struct config *cfg, const char *topic,
@@ -435,43 +477,88 @@ static int forgotten(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
 }
 
+/* Whether we showed lines of a partition the group took from us (lost)
+ * and has not handed out again. */
+static int has_orphans(const struct consumer *c)
+{
+        for (int i = 0; i < c->nparts; i++)
+                if (c->parts[i].orphaned)
+                        return 1;
+        return 0;
+}
+
+/* Serves the group until it hands out partitions again, or until the
+ * deadline. Records that come meanwhile are dropped: not shown, so not
+ * committed. */
+static void rejoin(struct consumer *c, const struct deadline *until)
+{
+        unsigned seen = c->assignments;
+
+        while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal) {
+                rd_kafka_message_t *msg = rd_kafka_consumer_poll(
+                        c->client.rk, deadline_slice(until, DEADLINE_SLICE_MS));
+
+                if (msg)
+                        rd_kafka_message_destroy(msg);
+        }
+}
+
+/* The deadline, but at least a second from now for a commit's answer
+ * after rejoining took all the time (a stop signal still gives up). */
+static struct deadline a_second_at_least(const struct deadline *until)
+{
+        struct deadline answer = *until;
+
+        if (answer.at_ms < deadline_now_ms() + 1000)
+                answer.at_ms = deadline_now_ms() + 1000;
+        return answer;
+}
+
 /*
- * Commits what was written. If the group has forgotten us (its
- * coordinator restarted, or our session ran out while the broker was
- * away, and we had not heard yet), we rejoin and commit again: records
- * that arrive meanwhile are neither shown nor committed, so nothing is
- * lost and, with the commit through, nothing will be shown twice.
+ * Commits what was written, of the partitions that are ours.
+ *
+ * A partition the group took from us as lost (its coordinator restarted,
+ * or our session ran out while a broker was away) and has not handed out
+ * again is no one's for the moment: we cannot commit what we showed of
+ * it, and librdkafka does not either. Stopping now would leave its place
+ * at the last automatic commit, and the next start would show up to that
+ * commit's interval of lines again. So we rejoin first: the group gives it
+ * back (choose_starts() goes on from what we showed) or to another member
+ * (its place is theirs).
+ *
+ * If the commit is refused because the group has forgotten us and we had
+ * not heard yet, we rejoin and commit again. Either way, records that
+ * arrive meanwhile are neither shown nor committed, so nothing is lost
+ * and, with the commit through, nothing will be shown twice.
  */
 static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
-        unsigned seen = c->assignments;
-        rd_kafka_topic_partition_list_t *positions = written_positions(c);
+        rd_kafka_topic_partition_list_t *positions;
         rd_kafka_resp_err_t err;
         struct deadline answer;
 
+        if (has_orphans(c)) {
+                if (c->client.verbose >= 1)
+                        diag_say(c->client.voice, DIAG_NOTE,
+                                 "the group took a partition we showed lines of: joining again "
+                                 "to commit them");
+                rejoin(c, until);
+        }
+        positions = written_positions(c);
         if (!positions)
                 return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing written */
-        err = client_commit(&c->client, positions, until);
+        answer = a_second_at_least(until);
+        err    = client_commit(&c->client, positions, &answer);
         if (forgotten(err)) {
                 if (c->client.verbose >= 1)
                         diag_say(c->client.voice, DIAG_NOTE,
                                  "the group forgot us (%s): joining again to commit",
                                  rd_kafka_err2str(err));
-                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal) {
-                        rd_kafka_message_t *msg = rd_kafka_consumer_poll(
-                                c->client.rk, deadline_slice(until, DEADLINE_SLICE_MS));
-
-                        if (msg)
-                                rd_kafka_message_destroy(msg);
-                }
-                /* At least a second for the answer, even if rejoining took
-                 * all (a stop signal still gives up); what we wrote, of what
-                 * is still ours. */
+                rejoin(c, until);
+                /* What we wrote, of what is still ours. */
                 rd_kafka_topic_partition_list_destroy(positions);
                 positions = written_positions(c);
-                answer    = *until;
-                if (answer.at_ms < deadline_now_ms() + 1000)
-                        answer.at_ms = deadline_now_ms() + 1000;
+                answer    = a_second_at_least(until);
                 err = positions ? client_commit(&c->client, positions, &answer)
                                 : RD_KAFKA_RESP_ERR_NO_ERROR;
         }

@@ -174,6 +174,33 @@ def lose_the_group(broker, err):
         broker.start()
 
 
+def test_consumer_hung_up_before_its_group_gave_the_partition_back_shows_nothing_again(
+        broker, topic, group, tmp_path):
+    """Hung up (SIGHUP) while lines stream and while its group is still
+    handing its partition back after a broker restart, consumer_chat must
+    still commit exactly what it showed: started again, it shows nothing
+    twice. (It used to commit nothing then, the partition not being its
+    own at that moment: what it had shown since the last automatic commit
+    came again.)"""
+    first, second, err = tmp_path / "1", tmp_path / "2", tmp_path / "1.err"
+    cons = losing_consumer(broker.bootstrap, topic, group, open(first, "wb"), err)
+    stream = Stream(start_producer(broker.bootstrap, topic, "--timeout", "300"))
+    try:
+        wait_for(lambda: len(shown(first)) > 5000, timeout=60)
+        lose_the_group(broker, err)
+        cons.send_signal(signal.SIGHUP)  # at once: the group has not given it back yet
+        assert cons.wait(timeout=90) == 0, err.read_text(errors="replace")[-3000:]
+        a = shown(first)
+        again = start_consumer(broker.bootstrap, topic, group, second)
+        wait_for(lambda: shown(second), timeout=60)
+    finally:
+        sent = stream.stop()
+    assert again.wait(timeout=120) == 0
+    b = shown(second)
+    assert b[0] == line(len(a)), f"the first run showed {len(a)} lines; the second began at {b[0]}"
+    assert a + b == [line(i) for i in range(sent)]
+
+
 def test_consumer_losing_its_partition_mid_batch_shows_no_line_twice(broker, topic, group,
                                                                      tmp_path):
     """A group that drops the consumer while a batch of lines is on its
