@@ -577,6 +577,12 @@ rd_kafka_resp_err_t consumer_close(struct consumer *c, const struct deadline *un
                 err = commit_written(c, until);
         if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
                 err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        /* librdkafka wants our reference to its consumer queue gone before
+         * the consumer closes (rdkafka.h, rd_kafka_queue_get_consumer()). */
+        if (c->queue) {
+                rd_kafka_queue_destroy(c->queue);
+                c->queue = NULL;
+        }
         left = client_leave(&c->client, until);
         if (left && !c->client.fatal && c->client.verbose >= 0)
                 diag_say(c->client.voice, DIAG_WARNING, "leaving the group: %s",

@@ -269,10 +269,12 @@ void presence_change_free(struct presence_change *change)
 void presence_close(struct presence *p, const struct deadline *until)
 {
         if (p->client.rk) {
-                /* Leaving: the others see it at once. */
-                (void)client_leave(&p->client, until);
+                /* librdkafka wants our reference to its consumer queue
+                 * gone before the consumer closes. */
                 if (p->queue)
                         rd_kafka_queue_destroy(p->queue);
+                /* Leaving: the others see it at once. */
+                (void)client_leave(&p->client, until);
                 if (p->answers)
                         rd_kafka_queue_destroy(p->answers);
                 client_destroy(&p->client);
