@@ -7,7 +7,7 @@ program showed, as segments of consecutive line numbers (a reader that
 shows lines in order has one segment per run; any break starts another),
 and how the run ended:
 
-  "kill"    SIGKILL: the next run may show again what was not committed yet
+  "kill"    SIGKILL: a later run may show again what was not committed yet
             (`committed`: the group's committed offset just before the kill,
             as a line number; None if it could not be read), never what was;
   "died"    it ended by itself (a problem of its own): as after a kill;
@@ -86,12 +86,19 @@ def _note(verdict, text):
 
 
 def check_reader(name, runs, lines):
-    """The verdict on one reader's runs, for a topic of lines 0..lines-1."""
+    """The verdict on one reader's runs, for a topic of lines 0..lines-1.
+
+    What a run shows again of earlier runs is allowed only from the group's
+    place on: the floor below which everything is committed. A run that
+    ended cleanly or was hung up moves the floor to after its last line
+    (its final commit must say exactly that); a killed one to the offset
+    the group had committed just before the kill (not at all if that is
+    not known); a run that showed nothing leaves it where it was."""
     v = Verdict(lines=lines)
     shown = bytearray(lines)    # 1: shown by a run before this one
     covered = bytearray(lines)  # 1: shown, or announced as left out
+    floor, floor_by = 0, None
     for i, run in enumerate(runs):
-        before = runs[i - 1] if i else None
         done = []  # this run's segments so far
         for a, b in run.segments:
             if a < 0 or b >= lines:
@@ -105,22 +112,19 @@ def check_reader(name, runs, lines):
                 _note(v, f"{name} run {i}: {again} line(s) of {a}..{b} shown twice in the run")
             earlier = (b - a + 1) - shown[a:b + 1].count(0)
             if earlier:
-                if before is not None and before.end in ("kill", "died"):
-                    # Allowed: what the killed run showed and had not
-                    # committed (all of it, if that is not known).
-                    c = max(a, before.committed if before.committed is not None else a)
-                    allowed = 0 if c > b else (b - c + 1) - shown[c:b + 1].count(0)
-                    v.repeated_after_kill += allowed
-                    if earlier - allowed:
+                # Allowed: what earlier runs showed at or after the floor,
+                # never committed (a kill came first).
+                c = max(a, floor)
+                allowed = 0 if c > b else (b - c + 1) - shown[c:b + 1].count(0)
+                v.repeated_after_kill += allowed
+                if earlier - allowed:
+                    if floor_by in ("kill", "died"):
                         v.doubled_after_kill += earlier - allowed
-                        _note(v, f"{name} run {i}: {earlier - allowed} line(s) of {a}..{b} "
-                                 f"shown again though committed (before line "
-                                 f"{before.committed}) before the kill")
-                else:
-                    v.doubled_after_end += earlier
-                    how = before.end if before is not None else "?"
-                    _note(v, f"{name} run {i}: {earlier} line(s) of {a}..{b} shown again "
-                             f"after the run before it ended ({how})")
+                    else:
+                        v.doubled_after_end += earlier - allowed
+                    _note(v, f"{name} run {i}: {earlier - allowed} line(s) of {a}..{b} shown "
+                             f"again though committed: the group's place was line {floor} "
+                             f"(after a {floor_by})")
             done.append((a, b))
         if run.skipped and run.segments:
             first = run.first()
@@ -129,6 +133,11 @@ def check_reader(name, runs, lines):
         for a, b in done:
             shown[a:b + 1] = b"\x01" * (b - a + 1)
             covered[a:b + 1] = b"\x01" * (b - a + 1)
+        if run.end in ("hangup", "clean") and run.segments:
+            floor, floor_by = max(floor, run.last() + 1), run.end
+        elif run.end in ("kill", "died") and run.committed is not None \
+                and run.committed > floor:
+            floor, floor_by = run.committed, run.end
         if run.status not in (None, 0) and run.end != "kill":
             _note(v, f"{name} run {i} ({run.end}) exited with status {run.status}")
     v.shown = lines - shown.count(0)

@@ -13,8 +13,9 @@ import ptyprocess
 
 from check import Run
 
-# A chat line of the soak, as both programs show it: [time][FRIEND] soak N
-LINE = re.compile(rb"\]\[FRIEND\] soak (\d+)$")
+# A chat line of the soak, as both programs show it: [time][FRIEND] soak N,
+# N in nine digits (a line cut short by a kill must not pass for another).
+LINE = re.compile(rb"\]\[FRIEND\] soak (\d{9})$")
 # kafka-chat's history separator and its note on lines left out.
 SEPARATOR = "──── ".encode()
 LEFT_OUT = re.compile(r"\(앞의 (\d+)개는 생략\)".encode())
@@ -34,12 +35,22 @@ class Parser:
         self.last = None
 
     def feed(self, data, terminal):
-        if terminal:
-            data = ESCAPES.sub(b"", data).replace(b"\r", b"\n")
         data = self.rest + data
         *whole, self.rest = data.split(b"\n")
         for line in whole:
-            self.line(line)
+            if terminal:  # what readline draws around its input line goes
+                for part in ESCAPES.sub(b"", line).split(b"\r"):
+                    self.line(part)
+            else:
+                self.line(line)
+
+    def close(self):
+        """The end of the run's output: a last line without its newline
+        was shown all the same."""
+        if self.rest:
+            for part in ESCAPES.sub(b"", self.rest).split(b"\r"):
+                self.line(part)
+            self.rest = b""
 
     def line(self, line):
         if not self.after_separator:
@@ -140,6 +151,7 @@ class ConsumerChat(Reader):
                     parser.feed(data, terminal=False)
                     continue
                 if gone:
+                    parser.close()
                     return
                 time.sleep(0.1)
 
@@ -215,6 +227,7 @@ class KafkaChat(Reader):
                 parser.feed(data, terminal=True)
                 if parser.after_separator:
                     separator.set()
+        parser.close()
 
     def alive(self):
         return self.proc is not None and self.proc.isalive()

@@ -218,7 +218,7 @@ def read_back_console(bootstrap, topic, path):
     return numbers
 
 
-MESSAGE = re.compile(rb'^\{"message": "soak (\d+)", "time": ')
+MESSAGE = re.compile(rb'^\{"message": "soak (\d{9})", "time": ')
 
 
 def line_number(value):

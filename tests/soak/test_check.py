@@ -24,7 +24,8 @@ def test_a_hang_up_that_commits_what_it_showed():
 def test_lines_shown_again_after_a_hang_up_are_doubled():
     v = check_reader("r", [run((0, 49), end="hangup"), run((40, 99))], 100)
     assert v.doubled_after_end == 10 and not v.ok
-    assert "shown again after the run before it ended (hangup)" in v.problems[0]
+    assert "shown again though committed: the group's place was line 50 (after a hangup)" \
+        in v.problems[0]
 
 
 def test_after_a_kill_what_was_not_committed_may_come_again():
@@ -35,6 +36,20 @@ def test_after_a_kill_what_was_not_committed_may_come_again():
 def test_after_a_kill_what_was_committed_must_not_come_again():
     v = check_reader("r", [run((0, 49), end="kill", committed=45), run((40, 99))], 100)
     assert v.doubled_after_kill == 5 and v.repeated_after_kill == 5 and not v.ok
+
+
+def test_a_run_that_showed_nothing_leaves_the_place_where_the_kill_left_it():
+    runs = [run((0, 49), end="kill", committed=40), run(end="hangup"), run((40, 99))]
+    v = check_reader("r", runs, 100)
+    assert v.ok and v.repeated_after_kill == 10
+
+
+def test_what_a_killed_run_showed_past_a_later_hang_up_may_come_again():
+    # Run 1 showed 40..44 again, then was hung up: the group is at 45, and
+    # 45..49, shown only by the killed run, were never committed.
+    runs = [run((0, 49), end="kill", committed=40), run((40, 44), end="hangup"), run((45, 99))]
+    v = check_reader("r", runs, 100)
+    assert v.ok and v.repeated_after_kill == 10
 
 
 def test_a_block_shown_twice_within_a_run():
