@@ -6,6 +6,8 @@
 #   make test         set up, build, run unit and end-to-end tests
 #   make test-asan    the same under AddressSanitizer and UBSan
 #   make test-cross   a cross-section of the tests (KAFKA_VERSION=, LIBRDKAFKA=)
+#   make soak         random faults while lines stream: nothing lost or doubled
+#                     (SOAK_MINUTES, SOAK_SEED to replay, SOAK_MODE=single)
 #   make check-fresh  the README's two commands on a fresh Debian 12 root (FRESH_SUITE=trixie: 13)
 #   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
 #   make cluster / cluster-stop / cluster-clean three local Kafka nodes
@@ -83,7 +85,7 @@ SHELL    := /bin/bash
 PYTHON   := .venv/bin/python
 PYTEST   := $(PYTHON) -m pytest
 
-.PHONY: all setup test test-unit test-e2e test-cross test-asan unit-bins demo bench \
+.PHONY: all setup test test-unit test-e2e test-cross test-asan soak unit-bins demo bench \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
         cluster cluster-stop cluster-clean check-fresh check-deb-installed \
         vectors fuzz clean install install-files uninstall check-man deb deb-package check-deb FORCE
@@ -190,6 +192,21 @@ test-asan:
 	KAFKA_CHAT_SANITIZED=1 $(ASAN_MAKE) test-e2e \
 		PYTEST_ARGS='-m "not valgrind and not slow" $(PYTEST_ARGS)'
 
+# A soak (tests/soak/soak.py): producer_chat pipes numbered lines into a
+# topic while consumer_chat and kafka-chat read it, and faults come one at
+# a time at random moments (broker restarts, leader kills, a broker frozen
+# past the group's session, readers killed or hung up); at the end the topic
+# and every reader's runs are checked: nothing lost, nothing doubled. Its
+# own brokers: three nodes from port 18092 (SOAK_MODE=single: one on 9592;
+# SOAK_PORT). SOAK_MINUTES (5), SOAK_SEED (replays a run's faults),
+# SOAK_RATE (lines/s, 2000), SOAK_FAULTS (kinds and weights); KAFKA_VERSION
+# and LIBRDKAFKA choose the pair. Output in build-soak/.
+soak:
+	$(SETUP) test
+	$(MAKE) WERROR=1 all
+	$(PYTEST) -q -p no:cacheprovider tests/soak/test_check.py
+	KAFKA_CHAT_BIN=$(abspath $(or $(OUT),.)) $(PYTHON) tests/soak/soak.py
+
 # The README's two commands on a Debian 12 root that has nothing but git,
 # make and ca-certificates (scripts/fresh-machine.sh; needs root);
 # FRESH_SUITE=trixie for Debian 13.
@@ -252,6 +269,7 @@ broker-secure-stop:
 
 # Three KRaft nodes on 127.0.0.1:19092, 29092 and 39092 (replication 3,
 # min.insync.replicas 2): -b 127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
+# (KAFKA_CLUSTER_PORT=N: on N, N+10000 and N+20000)
 cluster:
 	$(SETUP) kafka
 	scripts/kafka.sh cluster-start

@@ -25,7 +25,7 @@ static struct consumer_partition *partition(struct consumer *c, int32_t p)
                         return NULL;
                 for (int i = c->nparts; i < n; i++)
                         grown[i] = (struct consumer_partition){RD_KAFKA_OFFSET_INVALID,
-                                                               RD_KAFKA_OFFSET_INVALID, 0, 0};
+                                                               RD_KAFKA_OFFSET_INVALID, 0, 0, 0};
                 c->parts  = grown;
                 c->nparts = n;
         }
@@ -104,14 +104,28 @@ static void choose_starts(struct consumer *c, rd_kafka_topic_partition_list_t *p
                 rd_kafka_topic_partition_list_destroy(committed);
 }
 
-/* Lets partitions go. What was shown of them is stored while they are
- * still ours, and librdkafka commits it as it lets them go; not for
- * partitions lost: another member reads them already, and our commit
- * would move its place back. */
+static int write_out(struct consumer *c, int store);
+
+/* Lets partitions go. The lines on their way out are written first,
+ * lost partitions or not: the program built them to be shown, and what is
+ * shown must count as shown, or a partition that comes back would show
+ * them again. Their offsets are stored (librdkafka commits them as it lets
+ * the partitions go) only if the partitions were not lost: a lost one may
+ * be another member's already, and our commit would move its place back.
+ * (librdkafka loses the whole assignment at once, so no partition of the
+ * batch is still ours then.) A lost partition we showed lines of is an
+ * orphan until the group hands out its partitions again: only then can we
+ * commit what we showed. */
 static void let_go(struct consumer *c, const rd_kafka_topic_partition_list_t *parts, int lost)
 {
-        if (!lost && c->nlines)
-                consumer_flush(c);
+        if (c->nlines)
+                write_out(c, !lost);
+        for (int i = 0; i < parts->cnt && lost; i++) {
+                struct consumer_partition *part = partition(c, parts->elems[i].partition);
+
+                if (part && part->written >= 0)
+                        part->orphaned = 1;
+        }
         mark_assigned(c, parts, 0);
 }
 
@@ -145,6 +159,37 @@ static int classic_cooperative(rd_kafka_t *rk)
  */
 #define COOPERATIVE_ROUNDS 2
 
+/* The group handed out its partitions: orphans came back to us (and go on
+ * from what we showed) or went to another member (whose place it is). */
+static void forget_orphans(struct consumer *c)
+{
+        for (int i = 0; i < c->nparts; i++)
+                c->parts[i].orphaned = 0;
+}
+
+/* Once partitions are ours (assigned), stores where those we go on from
+ * our own position start: everything before it was shown, and the next
+ * commit, automatic or final, is to say so even if no new line comes. */
+static void store_resumed(struct consumer *c, const rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_topic_partition_list_t *resumed = NULL;
+
+        for (int i = 0; i < parts->cnt; i++) {
+                const struct consumer_partition *part = partition(c, parts->elems[i].partition);
+
+                if (!part || part->written < 0)
+                        continue;
+                if (!resumed)
+                        resumed = rd_kafka_topic_partition_list_new(parts->cnt);
+                rd_kafka_topic_partition_list_add(resumed, c->topic, parts->elems[i].partition)
+                        ->offset = part->written;
+        }
+        if (resumed && rd_kafka_offsets_store(c->client.rk, resumed) && c->client.verbose >= 1)
+                diag_say(c->client.voice, DIAG_NOTE, "cannot store the offsets we go on from");
+        if (resumed)
+                rd_kafka_topic_partition_list_destroy(resumed);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -160,20 +205,20 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 choose_starts(c, parts);
                 mark_assigned(c, parts, 1);
                 note_ends(c, parts);
+                forget_orphans(c);
                 c->assignments++;
-                c->lost = 0;
                 if (c->rounds_ahead)
                         c->rounds_ahead--;
         } else {
                 let_go(c, parts, lost);
-                if (lost)
-                        c->lost = 1;
-                else if (classic_cooperative(rk))
+                if (!lost && classic_cooperative(rk))
                         c->rounds_ahead = COOPERATIVE_ROUNDS;
         }
         if (client_rebalance(rk, err, parts, errstr, sizeof(errstr)) == -1)
                 diag_say(c->client.voice, DIAG_WARNING, "cannot %s partitions: %s", assign ? "take" : "give up",
                            errstr);
+        else if (assign)
+                store_resumed(c, parts);
 }
 
 /*
@@ -449,7 +494,10 @@ void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset)
         rd_kafka_topic_partition_list_destroy(list);
 }
 
-int consumer_flush(struct consumer *c)
+/* Writes out c->out's batch and notes, per partition still ours, where
+ * the lines that got out end; with store, also stores those offsets for
+ * commit. Returns what output_flush() returned. */
+static int write_out(struct consumer *c, int store)
 {
         int status = output_flush(c->out);
         size_t out = status == 0 ? (size_t)-1 : c->out->written;
@@ -464,6 +512,8 @@ int consumer_flush(struct consumer *c)
                 if (!part || !part->assigned || c->lines[i].next_offset <= part->written)
                         continue;
                 part->written = c->lines[i].next_offset;
+                if (!store)
+                        continue;
                 if (!done)
                         done = rd_kafka_topic_partition_list_new(4);
                 set_offset(done, c->topic, c->lines[i].partition, part->written);
@@ -480,6 +530,11 @@ int consumer_flush(struct consumer *c)
         if (done)
                 rd_kafka_topic_partition_list_destroy(done);
         return status;
+}
+
+int consumer_flush(struct consumer *c)
+{
+        return write_out(c, 1);
 }
 
 int consumer_at_end(const struct consumer *c)
@@ -562,15 +617,6 @@ static rd_kafka_topic_partition_list_t *written_positions(const struct consumer 
         return list;
 }
 
-/* Whether we wrote anything, of any partition. */
-static int written_any(const struct consumer *c)
-{
-        for (int i = 0; i < c->nparts; i++)
-                if (c->parts[i].written >= 0)
-                        return 1;
-        return 0;
-}
-
 /* Whether a commit failed because the group no longer knows us. */
 static int forgotten(rd_kafka_resp_err_t err)
 {
@@ -599,6 +645,38 @@ static void serve_group(struct consumer *c, const struct deadline *until)
                 rd_kafka_message_destroy(msg);
 }
 
+/* Whether we showed lines of a partition the group took from us (lost)
+ * and has not handed out again. */
+static int has_orphans(const struct consumer *c)
+{
+        for (int i = 0; i < c->nparts; i++)
+                if (c->parts[i].orphaned)
+                        return 1;
+        return 0;
+}
+
+/* Serves the group until it hands out partitions again, or until the
+ * deadline. Records that come meanwhile are dropped: not shown, so not
+ * committed. */
+static void rejoin(struct consumer *c, const struct deadline *until)
+{
+        unsigned seen = c->assignments;
+
+        while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal)
+                serve_group(c, until);
+}
+
+/* The deadline, but at least a second from now for a commit's answer
+ * after rejoining took all the time (a stop signal still gives up). */
+static struct deadline a_second_at_least(const struct deadline *until)
+{
+        struct deadline answer = *until;
+
+        if (answer.at_ms < deadline_now_ms() + 1000)
+                answer.at_ms = deadline_now_ms() + 1000;
+        return answer;
+}
+
 /*
  * Commits what was written of the partitions still ours, again while the
  * group's coordinator is on its way, until the deadline: librdkafka holds
@@ -607,26 +685,27 @@ static void serve_group(struct consumer *c, const struct deadline *until)
  * and after a broker restart on a busy machine the coordinator may take
  * longer than that to come back. Never in the middle of a rebalance that
  * our revoke began (see on_rebalance): the partitions still ours are what
- * it leaves us. Nor while our partitions are lost (our session ran out,
- * say while the broker was away) and the group has not taken us back:
- * what we wrote of those it gives back is ours to commit then. Returns
- * NO_ERROR if nothing was written, and ASSIGNMENT_LOST if we wrote lines
- * of partitions that were lost and the group did not take us back in time.
+ * it leaves us. Nor while we have orphans (see let_go()): what we wrote of
+ * those the group gives back is ours to commit then. Returns NO_ERROR if
+ * nothing was written, and ASSIGNMENT_LOST if orphans are left when the
+ * deadline passes.
  */
 static rd_kafka_resp_err_t commit_ours(struct consumer *c, const struct deadline *until)
 {
         for (;;) {
                 rd_kafka_topic_partition_list_t *positions;
                 rd_kafka_resp_err_t err;
+                struct deadline answer;
 
-                while ((c->rounds_ahead || c->lost) && !deadline_passed(until) &&
+                while ((c->rounds_ahead || has_orphans(c)) && !deadline_passed(until) &&
                        !c->client.fatal)
                         serve_group(c, until);
                 positions = written_positions(c);
                 if (!positions)
-                        return c->lost && written_any(c) ? RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST
-                                                         : RD_KAFKA_RESP_ERR_NO_ERROR;
-                err = commit_once(c, positions, until);
+                        return has_orphans(c) ? RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST
+                                              : RD_KAFKA_RESP_ERR_NO_ERROR;
+                answer = a_second_at_least(until);
+                err    = commit_once(c, positions, &answer);
                 rd_kafka_topic_partition_list_destroy(positions);
                 if (!coordinator_on_its_way(err) || deadline_passed(until) || c->client.fatal)
                         return err;
@@ -638,32 +717,39 @@ static rd_kafka_resp_err_t commit_ours(struct consumer *c, const struct deadline
 }
 
 /*
- * Commits what was written. If the group has forgotten us (its
- * coordinator restarted, or our session ran out while the broker was
- * away, and we had not heard yet), we rejoin and commit again: records
- * that arrive meanwhile are neither shown nor committed, so nothing is
- * lost and, with the commit through, nothing will be shown twice.
+ * Commits what was written, of the partitions that are ours.
+ *
+ * A partition the group took from us as lost (its coordinator restarted,
+ * or our session ran out while a broker was away) and has not handed out
+ * again is no one's for the moment: we cannot commit what we showed of
+ * it, and librdkafka does not either. Stopping now would leave its place
+ * at the last automatic commit, and the next start would show up to that
+ * commit's interval of lines again. So we rejoin first: the group gives it
+ * back (choose_starts() goes on from what we showed) or to another member
+ * (its place is theirs).
+ *
+ * If the commit is refused because the group has forgotten us and we had
+ * not heard yet, we rejoin and commit again. Either way, records that
+ * arrive meanwhile are neither shown nor committed, so nothing is lost
+ * and, with the commit through, nothing will be shown twice.
  */
 static rd_kafka_resp_err_t commit_written(struct consumer *c, const struct deadline *until)
 {
-        unsigned seen = c->assignments;
-        rd_kafka_resp_err_t err = commit_ours(c, until);
-        struct deadline answer;
+        rd_kafka_resp_err_t err;
 
+        if (has_orphans(c) && c->client.verbose >= 1)
+                diag_say(c->client.voice, DIAG_NOTE,
+                         "the group took a partition we showed lines of: joining again to "
+                         "commit them");
+        err = commit_ours(c, until);
         if (forgotten(err)) {
                 if (c->client.verbose >= 1)
                         diag_say(c->client.voice, DIAG_NOTE,
                                  "the group forgot us (%s): joining again to commit",
                                  rd_kafka_err2str(err));
-                while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal)
-                        serve_group(c, until);
-                /* At least a second for the answer, even if rejoining took
-                 * all (a stop signal still gives up); what we wrote, of what
-                 * is still ours. */
-                answer = *until;
-                if (answer.at_ms < deadline_now_ms() + 1000)
-                        answer.at_ms = deadline_now_ms() + 1000;
-                err = commit_ours(c, &answer);
+                rejoin(c, until);
+                /* What we wrote, of what is still ours. */
+                err = commit_ours(c, until);
         }
         return err;
 }
@@ -678,6 +764,12 @@ rd_kafka_resp_err_t consumer_close(struct consumer *c, const struct deadline *un
                 err = commit_written(c, until);
         if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
                 err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        /* librdkafka wants our reference to its consumer queue gone before
+         * the consumer closes (rdkafka.h, rd_kafka_queue_get_consumer()). */
+        if (c->queue) {
+                rd_kafka_queue_destroy(c->queue);
+                c->queue = NULL;
+        }
         left = client_leave(&c->client, until);
         if (left && !c->client.fatal && c->client.verbose >= 0)
                 diag_say(c->client.voice, DIAG_WARNING, "leaving the group: %s",

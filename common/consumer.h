@@ -11,9 +11,10 @@
  *
  * Through the group's changes it keeps a record shown once: partitions
  * taken away are flushed and their offsets stored first (librdkafka commits
- * them as it lets go), a partition lost to the group is not committed, one
- * coming back goes on after what we showed, and the final commit names
- * only the partitions that are still ours. Eager and cooperative
+ * them as it lets go), a partition lost to the group is flushed but not
+ * committed, one coming back goes on after what we showed, and the final
+ * commit names only the partitions that are still ours, after waiting for
+ * the group to hand back a partition it took as lost. Eager and cooperative
  * rebalancing both work, and a fatal error (a static member fenced by
  * another) ends the program.
  */
@@ -45,6 +46,8 @@ struct consumer_partition {
         int64_t end;      /* with ends_at_start: its end when it came to us */
         unsigned char assigned; /* ours now */
         unsigned char at_end;   /* read to its end */
+        unsigned char orphaned; /* lines shown, then lost to the group, which
+                                 * has not handed out its partitions again */
 };
 
 /* A record in the output batch: where its line ends (a record that shows
@@ -90,8 +93,6 @@ struct consumer {
         unsigned rounds_ahead;       /* assignments still to come in a
                                       * cooperative rebalance our revoke
                                       * began (consumer.c) */
-        int lost;                    /* our partitions were lost, and the
-                                      * group has not given us any since */
         /* Messages taken from librdkafka and not yet handed out. */
         rd_kafka_message_t *batch[CONSUMER_BATCH];
         size_t batch_len, batch_next;

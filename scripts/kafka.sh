@@ -48,10 +48,11 @@ EXTRA_PROTOCOL_MAP=${KAFKA_EXTRA_PROTOCOL_MAP:-}
 EXTRA_PROPERTIES=${KAFKA_EXTRA_PROPERTIES:-}
 EXTRA_FORMAT_ARGS=${KAFKA_EXTRA_FORMAT_ARGS:-}
 
-# The fixed three-node test cluster: node N has broker port N*10000+9092 and
-# controller port N*10000+9093.
+# The three-node test cluster: node N has broker port BASE+(N-1)*10000 and
+# controller port one above it; BASE is 19092 unless KAFKA_CLUSTER_PORT says
+# otherwise (a second cluster beside the tests', say a soak's).
 CLUSTER_SIZE=3
-CLUSTER_VOTERS=1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093
+CLUSTER_PORT=${KAFKA_CLUSTER_PORT:-19092}
 
 # Printed by every Kafka 3.x/4.x KRaft server once it serves clients.
 READY_LINE='Kafka Server started'
@@ -69,20 +70,35 @@ Single node (broker+controller in one JVM, KRaft):
   P defaults to \$KAFKA_PORT or 9092; D to <repo>/.kafka/broker-P.
   stop+start keeps topics and offsets; only clean forgets them.
 
-Three-node cluster (brokers 127.0.0.1:19092,29092,39092; controllers 19093,29093,39093):
+Faults, for tests and soaks (only on a broker whose pid this script recorded):
+  kill   [--port P] [--dir D]  SIGKILL, and wait until it is gone
+  pause  [--port P] [--dir D]  SIGSTOP: frozen, its sockets open
+  resume [--port P] [--dir D]  SIGCONT
+  pid    [--port P] [--dir D]  print its pid (exit 1 if not running)
+
+Three-node cluster (brokers 127.0.0.1:B, B+10000, B+20000; controllers one above each;
+B is \$KAFKA_CLUSTER_PORT, now $CLUSTER_PORT):
   cluster-start  [--dir D]     start all three, wait until all are ready
   cluster-stop   [--dir D]
   cluster-status [--dir D]     one line per node; exit 0 if all three run
   cluster-clean  [--dir D]
-  node-start N | node-stop N | node-kill N  [--dir D]   one node (kill = SIGKILL)
-  D defaults to <repo>/.kafka/cluster (node N lives in D/node-N).
+  cluster-bootstrap            print the three brokers' host:port list
+  node-start N | node-stop N | node-kill N | node-pause N | node-resume N | node-pid N  [--dir D]
+                               one node (kill = SIGKILL, pause = SIGSTOP, resume = SIGCONT)
+  D defaults to <repo>/.kafka/cluster (node N lives in D/node-N), or .kafka/cluster-B for
+  another B.
+
+Console tools (Kafka's own clients, fetched once beside the broker's jars):
+  tools-fetch                  ensure org.apache.kafka:kafka-tools is cached; print its folder
+  console-consumer ARGS...     run Kafka's console consumer with ARGS (--bootstrap-server ...)
 
 State folder: server.properties, log4j config, data/, server.log (all broker
 logging), server.out (JVM stdout/stderr), broker.pid, cluster.id.
 
 Environment:
   KAFKA_VERSION ($KAFKA_VERSION)  KAFKA_CHAT_CACHE (jar cache root, now $CACHE_ROOT)
-  KAFKA_PORT  KAFKA_STATE_ROOT (<repo>/.kafka)  KAFKA_READY_TIMEOUT (90)  KAFKA_STOP_TIMEOUT (30)
+  KAFKA_PORT  KAFKA_CLUSTER_PORT (19092)  KAFKA_STATE_ROOT (<repo>/.kafka)
+  KAFKA_READY_TIMEOUT (90)  KAFKA_STOP_TIMEOUT (30)
   KAFKA_HEAP_OPTS (-Xmx512m)  KAFKA_CLUSTER_HEAP_OPTS (-Xmx384m)  KAFKA_JVM_OPTS  JAVA / JAVA_HOME
   KAFKA_EXTRA_LISTENERS             appended to listeners, e.g. SASL_PLAINTEXT://127.0.0.1:@PORT+2@
   KAFKA_EXTRA_ADVERTISED_LISTENERS  appended to advertised.listeners (default: the extra listeners)
@@ -597,7 +613,13 @@ safe_remove() {
 
 # ---- cluster -----------------------------------------------------------------------------
 
-node_port() { echo $(($1 * 10000 + 9092)); }
+node_port() { echo $((CLUSTER_PORT + ($1 - 1) * 10000)); }
+
+cluster_voters() {
+  local n out=
+  for n in $(all_nodes); do out+=${out:+,}$n@127.0.0.1:$(($(node_port "$n") + 1)); done
+  echo "$out"
+}
 
 node_dir() { echo "$CLUSTER_DIR/node-$1"; }
 
@@ -626,7 +648,7 @@ cluster_prepare() {
   for n in "$@"; do
     sdir=$(node_dir "$n")
     port=$(node_port "$n")
-    prepare_node "$sdir" "$n" "$port" "$((port + 1))" "$CLUSTER_VOTERS" "$id" "${props[@]}"
+    prepare_node "$sdir" "$n" "$port" "$((port + 1))" "$(cluster_voters)" "$id" "${props[@]}"
   done
   # Each format is a JVM start (~1 s); run them side by side.
   for n in "$@"; do
@@ -683,17 +705,118 @@ cmd_cluster_status() {
   ((down == 0))
 }
 
-cmd_node_kill() {
-  local sdir pid
-  sdir=$(node_dir "$1")
+# kill_dir SDIR WHAT: SIGKILL the broker of SDIR and wait until it is gone.
+kill_dir() {
+  local sdir=$1 what=$2 pid
   if pid=$(live_pid "$sdir"); then
     kill -KILL "$pid"
     while proc_alive "$pid"; do sleep 0.1; done
-    say "node $1 (pid $pid) killed"
+    say "$what (pid $pid) killed"
   else
-    say "node $1 not running"
+    say "$what not running"
   fi
   rm -f -- "$sdir/broker.pid"
+}
+
+# signal_dir SDIR SIGNAL WHAT: SIGSTOP or SIGCONT the broker of SDIR (only a
+# pid this script recorded, still running kafka.Kafka on SDIR).
+signal_dir() {
+  local sdir=$1 sig=$2 what=$3 pid
+  pid=$(live_pid "$sdir") || die "$what not running"
+  kill "-$sig" "$pid"
+  say "$what (pid $pid) sent SIG$sig"
+}
+
+pid_dir() {
+  live_pid "$1" || { say "$2 not running"; return 1; }
+}
+
+# ---- Kafka's console tools ----------------------------------------------------------
+# Kafka's console consumer lives in org.apache.kafka:kafka-tools (3.7 and
+# later), which the broker does not need. It gets a folder of its own, so
+# that the broker's cache (and its saved pom, which every checkout compares)
+# stays as it is.
+
+TOOLS_DIR=$CACHE_ROOT/kafka-tools-$KAFKA_VERSION
+TOOLS_MAIN=org.apache.kafka.tools.consumer.ConsoleConsumer
+
+tools_pom_text() {
+  local deps
+  deps=$(dep org.apache.kafka kafka-tools "$KAFKA_VERSION")
+  # A logging binding, as for the broker: without one slf4j complains on
+  # every run (console_consumer gives it a config that prints warnings).
+  if is_v4_or_later; then
+    deps+=$(dep org.slf4j slf4j-api "$SLF4J2_VERSION")
+    deps+=$(dep org.apache.logging.log4j log4j-slf4j2-impl "$LOG4J2_VERSION")
+    deps+=$(dep org.apache.logging.log4j log4j-core "$LOG4J2_VERSION")
+  else
+    deps+=$(dep org.slf4j slf4j-reload4j "$SLF4J_RELOAD4J_VERSION")
+  fi
+  cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by $PROG only to let mvn resolve Kafka's console tools. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.kafka-chat</groupId>
+  <artifactId>kafka-tools-jars</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>$deps
+  </dependencies>
+</project>
+EOF
+}
+
+tools_current() {
+  [[ -f $TOOLS_DIR/.complete ]] && cmp -s -- "$TOOLS_DIR/pom.xml" <(tools_pom_text)
+}
+
+# As ensure_jars, for the tools' folder.
+ensure_tools() {
+  tools_current && return 0
+  command -v mvn >/dev/null || die "mvn not found; it is needed once to fetch Kafka's tools into $TOOLS_DIR"
+  mkdir -p -- "$CACHE_ROOT"
+  exec 9>"$CACHE_ROOT/.lock-kafka-tools-$KAFKA_VERSION"
+  if command -v flock >/dev/null; then flock 9; fi
+  if ! tools_current; then
+    say "fetching Kafka $KAFKA_VERSION console tools from Maven Central into $TOOLS_DIR"
+    FETCH_TMP=$(mktemp -d "$CACHE_ROOT/.fetch-tools-$KAFKA_VERSION.XXXXXX")
+    tools_pom_text >"$FETCH_TMP/pom.xml"
+    if ! mvn -q -B -f "$FETCH_TMP/pom.xml" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$FETCH_TMP/jars" >"$FETCH_TMP/mvn.log" 2>&1; then
+      tail -n 30 "$FETCH_TMP/mvn.log" >&2
+      die "mvn could not fetch org.apache.kafka:kafka-tools:$KAFKA_VERSION"
+    fi
+    [[ -f $FETCH_TMP/jars/kafka-tools-$KAFKA_VERSION.jar ]] ||
+      die "mvn finished but kafka-tools-$KAFKA_VERSION.jar is missing in $FETCH_TMP/jars"
+    cp -- "$FETCH_TMP/pom.xml" "$FETCH_TMP/jars/pom.xml"
+    rm -rf -- "$TOOLS_DIR"
+    mv -- "$FETCH_TMP/jars" "$TOOLS_DIR"
+    : >"$TOOLS_DIR/.complete"
+    rm -rf -- "$FETCH_TMP"
+    FETCH_TMP=
+  fi
+  exec 9>&-
+}
+
+# console_consumer ARGS...: Kafka's console consumer, records on stdout and
+# its warnings (only those) on stderr.
+console_consumer() {
+  local status=0
+  ensure_tools
+  FETCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kafka-tools.XXXXXX") # removed on exit
+  if is_v4_or_later; then
+    printf '%s\n' 'status = error' 'appender.err.type = Console' 'appender.err.name = ERR' \
+      'appender.err.target = SYSTEM_ERR' 'appender.err.layout.type = PatternLayout' \
+      'appender.err.layout.pattern = %p %m%n' 'rootLogger.level = WARN' \
+      'rootLogger.appenderRef.err.ref = ERR' >"$FETCH_TMP/log4j2.properties"
+  else
+    printf '%s\n' 'log4j.rootLogger=WARN, err' 'log4j.appender.err=org.apache.log4j.ConsoleAppender' \
+      'log4j.appender.err.Target=System.err' 'log4j.appender.err.layout=org.apache.log4j.PatternLayout' \
+      'log4j.appender.err.layout.ConversionPattern=%p %m%n' >"$FETCH_TMP/log4j.properties"
+  fi
+  "$JAVA" -Xmx512m "$(log_opt "$FETCH_TMP")" -cp "$TOOLS_DIR/*" "$TOOLS_MAIN" "$@" || status=$?
+  return "$status"
 }
 
 # ---- command line ----------------------------------------------------------------------------
@@ -701,6 +824,7 @@ cmd_node_kill() {
 main() {
   local cmd=${1:-help} port=$DEFAULT_PORT dir='' node='' v n
   (($#)) && shift
+  if [[ $cmd == console-consumer ]]; then console_consumer "$@"; return; fi
   while (($#)); do
     case $1 in
       --port) (($# >= 2)) || die "--port needs a value"; port=$2; shift 2 ;;
@@ -716,10 +840,17 @@ main() {
   done
   if ! is_uint "$port" || ((port < 1 || port > 65534)); then die "bad port '$port'"; fi
   for v in READY_TIMEOUT STOP_TIMEOUT; do is_uint "${!v}" || die "KAFKA_$v must be a number of seconds"; done
+  if ! is_uint "$CLUSTER_PORT" || ((CLUSTER_PORT < 1 || CLUSTER_PORT + 20001 > 65535)); then
+    die "bad KAFKA_CLUSTER_PORT '$CLUSTER_PORT' (node 3 listens 20000 above it)"
+  fi
 
   # --dir is the single node's folder or the cluster's, depending on cmd.
   SDIR=$(realpath -m -- "${dir:-$STATE_ROOT/broker-$port}")
-  CLUSTER_DIR=$(realpath -m -- "${dir:-$STATE_ROOT/cluster}")
+  if ((CLUSTER_PORT == 19092)); then
+    CLUSTER_DIR=$(realpath -m -- "${dir:-$STATE_ROOT/cluster}")
+  else
+    CLUSTER_DIR=$(realpath -m -- "${dir:-$STATE_ROOT/cluster-$CLUSTER_PORT}")
+  fi
   if [[ $cmd == node-* ]]; then
     if [[ -z $node ]] || ((node < 1 || node > CLUSTER_SIZE)); then
       die "$cmd needs a node number 1..$CLUSTER_SIZE"
@@ -744,7 +875,16 @@ main() {
     cluster-clean) STOP_TIMEOUT=5; stop_dirs "${node_dirs[@]}"; safe_remove "$CLUSTER_DIR" ;;
     node-start) start_nodes "$node" ;;
     node-stop) stop_dirs "$(node_dir "$node")" ;;
-    node-kill) cmd_node_kill "$node" ;;
+    cluster-bootstrap) cluster_endpoints "${nodes[@]}" ;;
+    node-kill) kill_dir "$(node_dir "$node")" "node $node" ;;
+    node-pause) signal_dir "$(node_dir "$node")" STOP "node $node" ;;
+    node-resume) signal_dir "$(node_dir "$node")" CONT "node $node" ;;
+    node-pid) pid_dir "$(node_dir "$node")" "node $node" ;;
+    kill) kill_dir "$SDIR" "kafka on port $port" ;;
+    pause) signal_dir "$SDIR" STOP "kafka on port $port" ;;
+    resume) signal_dir "$SDIR" CONT "kafka on port $port" ;;
+    pid) pid_dir "$SDIR" "kafka on port $port" ;;
+    tools-fetch) ensure_tools; echo "$TOOLS_DIR" ;;
     *) usage >&2; exit 2 ;;
   esac
 }

@@ -19,7 +19,9 @@ from terminal import Terminal, ready
 
 FAULT_PORT = int(os.environ.get("KAFKA_CHAT_FAULT_PORT", "9492"))
 FAULT_DIR = REPO / ".kafka" / f"fault-{FAULT_PORT}"
-CLUSTER = "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"
+# scripts/kafka.sh's three nodes: 10000 ports apart from KAFKA_CLUSTER_PORT.
+CLUSTER_PORT = int(os.environ.get("KAFKA_CLUSTER_PORT", "19092"))
+CLUSTER = ",".join(f"127.0.0.1:{CLUSTER_PORT + n * 10000}" for n in range(3))
 
 
 def kafka_sh(*args):
@@ -144,6 +146,119 @@ def test_broker_restart_mid_stream_loses_and_doubles_nothing(broker, topic, grou
     sent = [json.loads(v)["message"] for v in kcat_values(broker.bootstrap, topic)]
     assert sent == [line(i) for i in range(count)] + ["exit"]  # the producer's side
     assert shown(out) == [line(i) for i in range(count)]  # the consumer's
+
+
+class Stream:
+    """Lines piped into producer_chat at a steady pace (line(0), line(1),
+    ...) until stop(), which sends "exit"."""
+
+    def __init__(self, prod, per_second=2000):
+        self.prod = prod
+        self.per_second = per_second
+        self.sent = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self):
+        start = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                due = int((time.monotonic() - start) * self.per_second)
+                if due > self.sent:
+                    self.prod.stdin.write("".join(line(i) + "\n"
+                                                  for i in range(self.sent, due)).encode())
+                    self.prod.stdin.flush()
+                    self.sent = due
+                time.sleep(0.01)
+            self.prod.stdin.write(b"exit\n")
+            self.prod.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        return self.sent
+
+
+def losing_consumer(bootstrap, topic, group, stdout, err):
+    """consumer_chat telling, with librdkafka's group log, when its group
+    loses it: that log comes from librdkafka's own thread, also while the
+    program waits for its reader."""
+    return popen([binary("consumer_chat"), "-b", bootstrap, "-t", topic, "-g", group,
+                  "-vv", "-X", "debug=cgrp"], stdout=stdout, stderr=open(err, "wb"),
+                 stdin=subprocess.DEVNULL, env=env())
+
+
+def lose_the_group(broker, err):
+    """Stops the broker until the consumer logging to err says that its
+    group lost its partition (no answer from the coordinator for a session,
+    10 s), then starts it again. The restarted coordinator still counts the
+    old member, so the consumer gets its partition back only once that
+    member's session runs out, about 10 s later."""
+    broker.stop()
+    try:
+        wait_for(lambda: "partition(s) lost:" in err.read_text(errors="replace"), timeout=60)
+    finally:
+        broker.start()
+
+
+def test_consumer_hung_up_before_its_group_gave_the_partition_back_shows_nothing_again(
+        broker, topic, group, tmp_path):
+    """Hung up (SIGHUP) while lines stream and while its group is still
+    handing its partition back after a broker restart, consumer_chat must
+    still commit exactly what it showed: started again, it shows nothing
+    twice. (It used to commit nothing then, the partition not being its
+    own at that moment: what it had shown since the last automatic commit
+    came again.)"""
+    first, second, err = tmp_path / "1", tmp_path / "2", tmp_path / "1.err"
+    cons = losing_consumer(broker.bootstrap, topic, group, open(first, "wb"), err)
+    stream = Stream(start_producer(broker.bootstrap, topic, "--timeout", "300"))
+    try:
+        wait_for(lambda: len(shown(first)) > 5000, timeout=60)
+        lose_the_group(broker, err)
+        cons.send_signal(signal.SIGHUP)  # at once: the group has not given it back yet
+        assert cons.wait(timeout=90) == 0, err.read_text(errors="replace")[-3000:]
+        a = shown(first)
+        again = start_consumer(broker.bootstrap, topic, group, second)
+        wait_for(lambda: shown(second), timeout=60)
+    finally:
+        sent = stream.stop()
+    assert again.wait(timeout=120) == 0
+    b = shown(second)
+    assert b[0] == line(len(a)), f"the first run showed {len(a)} lines; the second began at {b[0]}"
+    assert a + b == [line(i) for i in range(sent)]
+
+
+def test_consumer_losing_its_partition_mid_batch_shows_no_line_twice(broker, topic, group,
+                                                                     tmp_path):
+    """A group that drops the consumer while a batch of lines is on its
+    way out (its reader slow, its queue full) must not make it show that
+    batch again when the partition comes back: what it printed counts as
+    shown, lost partition or not."""
+    err = tmp_path / "err"
+    cons = losing_consumer(broker.bootstrap, topic, group, subprocess.PIPE, err)
+    stream = Stream(start_producer(broker.bootstrap, topic, "--timeout", "300"), 5000)
+    got = []
+    try:
+        # Nobody reads yet: consumer_chat blocks on a full pipe with a full
+        # queue behind it, and stays so while its group drops it.
+        wait_for(lambda: "group assigned" in err.read_text(errors="replace"), timeout=60)
+        wait_for(lambda: stream.sent > 30_000, timeout=60)
+        lose_the_group(broker, err)
+        reader = threading.Thread(target=lambda: got.append(cons.stdout.read()))
+        reader.start()
+        wait_for(lambda: err.read_text(errors="replace").count("group assigned") >= 2,
+                 timeout=90)
+    finally:
+        sent = stream.stop()
+    assert cons.wait(timeout=120) == 0, err.read_text(errors="replace")[-3000:]
+    reader.join(timeout=30)
+    lines = complete_lines(got[0])
+    first_wrong = next((i for i, l in enumerate(lines) if l != line(i)), None)
+    assert lines == [line(i) for i in range(sent)], \
+        f"{len(lines)} lines for {sent}; the first out of place: {first_wrong}"
 
 
 def test_unreachable_at_start_names_the_address(broker):
