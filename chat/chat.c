@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/color.h"
 #include "../common/record.h"
 #include "../common/rooms.h"
 #include "../common/signals.h"
@@ -19,6 +20,12 @@ int chat_open(struct chat *c, const struct options *opts, const struct config *c
         c->cfg  = cfg;
         c->name = name;
         snprintf(c->group, sizeof(c->group), "kafka-chat-%s", c->name);
+        c->screen.out.colors = color_decide(opts->color, STDOUT_FILENO);
+        if (lines_init(&c->screen.lines, &c->screen.out, name, opts->highlights,
+                       opts->nhighlights, !opts->no_bell) == -1) {
+                diag_error("out of memory");
+                return -1;
+        }
         if (outbox_open(&c->outbox, cfg, c->name, &c->screen) == -1)
                 return -1;
         /* librdkafka writes to the pipe from its threads: it must not
@@ -61,6 +68,7 @@ int chat_enter(struct chat *c, struct room *r)
                 room_close(c->room, &until);
         }
         c->room = r;
+        lines_new_room(&c->screen.lines);
         /* What the reader writes goes out through it: it notes what got out. */
         c->screen.flush     = flush_reader;
         c->screen.flush_ctx = &r->in;

@@ -38,11 +38,13 @@ void screen_init(struct screen *s)
 {
         memset(s, 0, sizeof(*s));
         output_init(&s->out, STDOUT_FILENO, ESCAPE_ALWAYS, &stop_signal);
-        s->voice = (struct voice){say, s};
+        s->voice     = (struct voice){say, s};
+        s->lines.out = &s->out; /* notices in their style before lines_init() */
 }
 
 void screen_free(struct screen *s)
 {
+        lines_free(&s->lines);
         output_free(&s->out);
 }
 
@@ -139,11 +141,13 @@ void screen_notice(struct screen *s, const char *fmt, ...)
         va_start(ap, fmt);
         len = vasprintf(&text, fmt, ap);
         va_end(ap);
+        lines_style(&s->lines, STYLE_NOTICE);
         output_str(&s->out, SCREEN_NOTICE);
         if (len >= 0)
                 output_untrusted(&s->out, text, (size_t)len);
         else
                 output_str(&s->out, "(out of memory)");
+        lines_unstyle(&s->lines);
         output_str(&s->out, "\n");
         free(text);
 }

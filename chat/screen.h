@@ -16,6 +16,7 @@
 
 #include "../common/diag.h"
 #include "../common/output.h"
+#include "lines.h"
 
 /* Everything the program says itself starts with this: a line that comes
  * from a record always starts with its "[time]", so no message can pass
@@ -38,6 +39,7 @@ struct screen {
         struct voice voice;        /* diagnostics: notices while live */
         screen_flush_fn *flush;    /* NULL: output_flush() */
         void *flush_ctx;
+        struct lines lines;        /* how lines show (lines_init()) */
 };
 
 /* Standard output, escaping what others wrote. */
