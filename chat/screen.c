@@ -66,6 +66,52 @@ static void on_line(char *line)
         s->in_handler = 0;
 }
 
+/*
+ * Enter. The line you typed leaves the screen at once: your message shows
+ * once the broker has it, as others see it (chat/outbox.h), and is not
+ * shown twice. readline knows the rows the prompt and the text took,
+ * wrapped or not, wide characters and all: a redisplay with neither
+ * clears them and leaves the cursor where the prompt began. readline then
+ * accepts the line as an empty one, which with rl_erase_empty_line moves
+ * to no new row, and the text goes back for the line handler.
+ */
+static int accept_line(int count, int key)
+{
+        char *typed = rl_copy_text(0, rl_end);
+        int erase = rl_erase_empty_line, status;
+
+        if (!typed) /* out of memory: readline's own way, the line stays */
+                return rl_newline(count, key);
+        rl_save_prompt();
+        rl_replace_line("", 0);
+        rl_redisplay();
+        rl_restore_prompt();
+        rl_erase_empty_line = 1;
+        status = rl_newline(count, key);
+        rl_erase_empty_line = erase;
+        rl_replace_line(typed, 0);
+        rl_point = rl_end;
+        free(typed);
+        return status;
+}
+
+/* Enter (C-m) and C-j accept lines our way, in every editing mode. */
+static void bind_enter(void)
+{
+        static const char *const maps[] = {"emacs", "vi-insert", "vi-command"};
+
+        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+                Keymap map = rl_get_keymap_by_name(maps[i]);
+
+                /* A binding that fails leaves readline's: the typed line
+                 * stays on screen, nothing worse. */
+                if (map) {
+                        (void)rl_bind_key_in_map('\r', accept_line, map);
+                        (void)rl_bind_key_in_map('\n', accept_line, map);
+                }
+        }
+}
+
 void screen_start(struct screen *s, void (*handler)(struct screen *s, char *line))
 {
         /* readline draws the prompt; our handler takes the lines. Our own
@@ -75,6 +121,8 @@ void screen_start(struct screen *s, void (*handler)(struct screen *s, char *line
         reading          = s;
         s->on_line       = handler;
         rl_callback_handler_install(s->prompt, on_line);
+        /* After the install: it reads ~/.inputrc, which may bind Enter. */
+        bind_enter();
         s->live = 1;
 }
 
