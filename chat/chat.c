@@ -11,6 +11,7 @@
 #include "../common/rooms.h"
 #include "../common/signals.h"
 #include "commands.h"
+#include "complete.h"
 #include "loop.h"
 
 int chat_open(struct chat *c, const struct options *opts, const struct config *cfg,
@@ -35,6 +36,8 @@ int chat_open(struct chat *c, const struct options *opts, const struct config *c
                 return -1;
         }
         outbox_wake(&c->outbox, c->wake[1]);
+        c->screen.complete     = complete_chat;
+        c->screen.complete_ctx = c;
         return 0;
 }
 
@@ -212,6 +215,7 @@ void chat_close(struct chat *c)
                 room_close(c->room, &until);
         }
         free(c->previous);
+        rooms_free(c->rooms);
         outbox_close(&c->outbox);
         for (int i = 0; i < 2; i++)
                 if (c->wake[i] != -1)

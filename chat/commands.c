@@ -69,7 +69,8 @@ static void rooms(struct chat *c, const char *arg)
                 strcat(strcat(list, i ? ", " : ""), names[i]);
         screen_notice(&c->screen, "방 %ld개: %s", n, !list ? "(out of memory)" : n ? list : "(없음)");
         free(list);
-        rooms_free(names);
+        rooms_free(c->rooms); /* Tab offers these now */
+        c->rooms = names;
 }
 
 static void who(struct chat *c, const char *arg)

@@ -95,6 +95,42 @@ static int accept_line(int count, int key)
         return status;
 }
 
+/* readline's generator of matches, one per call (state 0: the first):
+ * the candidates complete() found. */
+static char *next_candidate(const char *text, int state)
+{
+        struct screen *s = reading;
+
+        (void)text; /* the candidates begin with it */
+        if (!state)
+                s->next_candidate = 0;
+        if (s->next_candidate == s->ncandidates)
+                return NULL;
+        return strdup(s->candidates[s->next_candidate++]); /* readline frees it */
+}
+
+/* Tab: readline asks for the matches of the word from start to end. */
+static char **complete(const char *text, int start, int end)
+{
+        struct screen *s = reading;
+        const char *suffix = "";
+        char **matches, *whole;
+
+        rl_attempted_completion_over = 1; /* never file names */
+        rl_completion_suppress_append = 1; /* the suffix is ours */
+        if (!s || !s->complete)
+                return NULL;
+        s->ncandidates = s->complete(s->complete_ctx, rl_line_buffer, start, end, s->candidates,
+                                     SCREEN_CANDIDATES, &suffix);
+        matches = s->ncandidates ? rl_completion_matches(text, next_candidate) : NULL;
+        /* One match: the word, and what follows it ("bob: "). */
+        if (matches && !matches[1] && *suffix && asprintf(&whole, "%s%s", matches[0], suffix) != -1) {
+                free(matches[0]);
+                matches[0] = whole;
+        }
+        return matches;
+}
+
 /* Enter (C-m) and C-j accept lines our way, in every editing mode. */
 static void bind_enter(void)
 {
@@ -123,6 +159,13 @@ void screen_start(struct screen *s, void (*handler)(struct screen *s, char *line
         rl_callback_handler_install(s->prompt, on_line);
         /* After the install: it reads ~/.inputrc, which may bind Enter. */
         bind_enter();
+        /* Tab: our candidates, in our order (the latest speaker first),
+         * in any case; a word ends at a space, and at @ , ; and quotes
+         * ("@bo" completes bob). */
+        rl_attempted_completion_function = complete;
+        rl_sort_completion_matches       = 0;
+        rl_completer_word_break_characters = " \t\n\"'@,;";
+        (void)rl_variable_bind("completion-ignore-case", "on"); /* unknown: case counts */
         s->live = 1;
 }
 

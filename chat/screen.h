@@ -28,6 +28,15 @@
  * output_flush() returns. */
 typedef int screen_flush_fn(void *ctx);
 
+/* What Tab offers for the word from start to end of the line: up to max
+ * candidates into out (owned by the provider, good until the next call),
+ * and in *suffix what follows when there is one (chat/complete.h). */
+typedef size_t screen_complete_fn(void *ctx, const char *line, int start, int end,
+                                  const char **out, size_t max, const char **suffix);
+
+/* Candidates Tab offers at most. */
+#define SCREEN_CANDIDATES 256
+
 struct screen {
         struct output out;         /* standard output */
         int live;                  /* readline owns the input line */
@@ -40,6 +49,10 @@ struct screen {
         screen_flush_fn *flush;    /* NULL: output_flush() */
         void *flush_ctx;
         struct lines lines;        /* how lines show (lines_init()) */
+        screen_complete_fn *complete; /* NULL: Tab offers nothing */
+        void *complete_ctx;
+        const char *candidates[SCREEN_CANDIDATES]; /* what Tab found */
+        size_t ncandidates, next_candidate;
 };
 
 /* Standard output, escaping what others wrote. */

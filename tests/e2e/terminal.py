@@ -11,18 +11,34 @@ from conftest import binary, env, spawn_pty
 ROWS, COLS = 30, 110
 
 
-class Terminal:
-    """A chat in a pseudo-terminal, and what its screen shows."""
+class Screen(pyte.Screen):
+    """pyte's screen, counting the bells it hears."""
 
-    def __init__(self, bootstrap, topic, name, *args):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.bells = 0
+
+    def bell(self, *args):
+        self.bells += 1
+
+
+class Terminal:
+    """A chat in a pseudo-terminal, and what its screen shows (its cells
+    keep their colours and attributes: screen.buffer[row][column].fg,
+    .bold, .reverse ...)."""
+
+    def __init__(self, bootstrap, topic, name, *args, term="xterm", cols=COLS, rows=ROWS,
+                 environ=None, cwd=None):
         self.topic = topic
-        self.screen = pyte.Screen(COLS, ROWS)
+        self.screen = Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.raw = b""  # everything it wrote, for lines longer than the screen
         e = env()
-        e.update(TERM="xterm", LANG="C.UTF-8")
+        e.update(TERM=term, LANG="C.UTF-8")
+        e.pop("NO_COLOR", None)
+        e.update(environ or {})
         self.child = spawn_pty(binary("kafka-chat"), ["-b", bootstrap, "-t", topic, "--name", name,
-                                                *args], env=e, dimensions=(ROWS, COLS))
+                                                *args], env=e, dimensions=(rows, cols), cwd=cwd)
 
     def pump(self, seconds=0.2):
         end = time.monotonic() + seconds
@@ -38,6 +54,22 @@ class Terminal:
 
     def lines(self):
         return [l.rstrip() for l in self.screen.display if l.strip()]
+
+    def text(self):
+        """The whole screen as one string, rows joined: a line that wraps
+        reads as it was written (as long as no wide character had to move
+        to the next row)."""
+        return "".join(self.screen.display)
+
+    def cells(self, text):
+        """The cells of the first place on screen that shows text (on one
+        row)."""
+        for y, line in enumerate(self.screen.display):
+            at = line.find(text)
+            if at >= 0:
+                row = self.screen.buffer[y]
+                return [row[x] for x in range(at, at + len(text))]
+        raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
 
     def wait_for(self, text, timeout=20):
         end = time.monotonic() + timeout
