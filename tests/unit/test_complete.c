@@ -65,6 +65,7 @@ static void commands_at_the_start_of_a_line(void **state)
                 snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i ? " " : "",
                          table[i].name);
         assert_string_equal(offered("/", 0), all);
+        assert_non_null(strstr(all, "/last"));
         assert_int_equal(complete_kind_at("/jo", 0), COMPLETE_COMMAND);
         assert_string_equal(complete_suffix(COMPLETE_COMMAND, 0), " ");
 }
