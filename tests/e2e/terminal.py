@@ -63,12 +63,24 @@ class Terminal:
 
     def cells(self, text):
         """The cells of the first place on screen that shows text (on one
-        row)."""
-        for y, line in enumerate(self.screen.display):
-            at = line.find(text)
+        row), a cell per character (a wide one takes two columns)."""
+        for y in range(self.screen.lines):
+            row = self.screen.buffer[y]
+            # The right half of a wide character is a cell without data.
+            xs = [x for x in range(self.screen.columns) if row[x].data]
+            at = "".join(row[x].data for x in xs).find(text)
             if at >= 0:
-                row = self.screen.buffer[y]
-                return [row[x] for x in range(at, at + len(text))]
+                return [row[xs[i]] for i in range(at, at + len(text))]
+        raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
+
+    def wait_for_text(self, text, timeout=20):
+        """Waits for text anywhere on screen, also across the rows of a
+        line that wraps."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.pump(0.1)
+            if text in self.text():
+                return
         raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
 
     def wait_for(self, text, timeout=20):
