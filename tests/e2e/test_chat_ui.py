@@ -367,3 +367,21 @@ def test_last_finds_lines_in_every_partition_and_keeps_your_place(bootstrap, top
     again.wait_for("──── 지난 방문 이후 새 메시지 1개 ────")
     again.wait_for("[carol] while you were away")
     assert again.leave() == 0
+
+
+# ---- the README's picture ----------------------------------------------------------------
+
+def test_the_readme_picture_comes_from_a_real_session(bootstrap, tmp_path):
+    """tests/e2e/screenshot.py draws the README's picture from pyte's screen
+    of a real session: it still runs, and draws what the screen shows."""
+    import xml.etree.ElementTree as ET
+    from screenshot import THEMES, session, svg
+    alice = session(bootstrap)
+    for theme in THEMES:
+        drawn = svg(alice.screen, theme)
+        root = ET.fromstring(drawn)  # well-formed
+        texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert "bob" in texts and "alice" in texts and "FRIEND" in texts, texts
+        assert f'fill="#{colour_256("bob")}"' in drawn  # the names in their colours
+        assert any(t and t.startswith("──── ") and "(" in t for t in texts)  # a day line
+    assert alice.leave("\x15/quit\r") == 0
