@@ -19,9 +19,6 @@
  * time, in ms (then /rooms refreshes it). */
 #define COMPLETE_ROOMS_MS 2000
 
-/* Candidates offered at most. */
-#define COMPLETE_MAX 256
-
 enum complete_kind {
         COMPLETE_COMMAND,
         COMPLETE_ROOM,

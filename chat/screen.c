@@ -124,7 +124,8 @@ static char **complete(const char *text, int start, int end)
                                      SCREEN_CANDIDATES, &suffix);
         matches = s->ncandidates ? rl_completion_matches(text, next_candidate) : NULL;
         /* One match: the word, and what follows it ("bob: "). */
-        if (matches && !matches[1] && *suffix && asprintf(&whole, "%s%s", matches[0], suffix) != -1) {
+        if (matches && !matches[1] && *suffix &&
+            asprintf(&whole, "%s%s", matches[0], suffix) != -1) {
                 free(matches[0]);
                 matches[0] = whole;
         }
@@ -165,7 +166,8 @@ void screen_start(struct screen *s, void (*handler)(struct screen *s, char *line
         rl_attempted_completion_function = complete;
         rl_sort_completion_matches       = 0;
         rl_completer_word_break_characters = " \t\n\"'@,;";
-        (void)rl_variable_bind("completion-ignore-case", "on"); /* unknown: case counts */
+        /* Refused (an old readline): case counts, nothing worse. */
+        (void)rl_variable_bind("completion-ignore-case", "on");
         s->live = 1;
 }
 

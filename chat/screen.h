@@ -8,6 +8,10 @@
  * cursor, the readline way. While there is no input line (before the
  * first prompt, after leaving) diagnostics go to stderr as in the other
  * programs. A write that fails ends the chat: screen_broken().
+ *
+ * Enter takes the typed line off the screen (your message shows once the
+ * broker has it, chat/outbox.h); Tab offers what the chat's provider
+ * finds (chat/complete.h); how each line looks is chat/lines.h's.
  */
 #ifndef KC_CHAT_SCREEN_H
 #define KC_CHAT_SCREEN_H

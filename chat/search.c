@@ -78,7 +78,8 @@ static int read_window(struct chat *c, rd_kafka_t *rk, const rd_kafka_topic_part
         if (!done)
                 return 0;
         while (left > 0 && !stop_signal && !deadline_passed(until)) {
-                rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, deadline_slice(until, SEARCH_SLICE_MS));
+                rd_kafka_message_t *msg =
+                        rd_kafka_consumer_poll(rk, deadline_slice(until, SEARCH_SLICE_MS));
                 int32_t p = msg ? msg->partition : -1;
                 struct history_entry e;
 

@@ -133,7 +133,8 @@ static void the_chat_help_and_mistakes(void **state)
         assert_string_equal(shown_after("/me"), "-!- 사용법: /me TEXT\n");
         assert_string_equal(shown_after("/last"), "-!- 사용법: /last TEXT\n");
         assert_string_equal(shown_after("/last -n 10"), "-!- 사용법: /last [-n N] TEXT\n");
-        assert_string_equal(shown_after("/last -n 0 x"), "-!- 사용법: /last [-n N] TEXT (N: 1-100000)\n");
+        assert_string_equal(shown_after("/last -n 0 x"),
+                            "-!- 사용법: /last [-n N] TEXT (N: 1-100000)\n");
         assert_string_equal(shown_after("/last -n 100001 x"),
                             "-!- 사용법: /last [-n N] TEXT (N: 1-100000)\n");
         assert_string_equal(shown_after("/last -n ten x"),

@@ -12,6 +12,8 @@
 
 #include "../../chat/complete.h"
 
+#define MAX 64
+
 static const char *const recent[] = {"bobby", "carol", "alice", "Bo"};
 static const char *const present[] = {"alice", "bob", "carol", "dave"};
 static const char *const rooms[] = {"kitchen", "lobby", "lounge"};
@@ -39,8 +41,8 @@ static const char *offered(const char *line, size_t start)
 {
         static char text[1024];
         const struct complete_sources src = sources();
-        const char *out[COMPLETE_MAX];
-        size_t n = complete_candidates(&src, line, start, strlen(line), out, COMPLETE_MAX);
+        const char *out[MAX];
+        size_t n = complete_candidates(&src, line, start, strlen(line), out, MAX);
 
         text[0] = '\0';
         for (size_t i = 0; i < n; i++)

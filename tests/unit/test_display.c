@@ -117,7 +117,8 @@ static void names_in_their_colours_friend_underlined(void **state)
         (void)state;
         assert_string_equal(in_color(bob, 256, NULL),
                             "[2023-11-14 22:13:20][\x1b[38;5;98mbob\x1b[m] hi\n");
-        assert_string_equal(in_color(bob, 8, NULL), "[2023-11-14 22:13:20][\x1b[34mbob\x1b[m] hi\n");
+        assert_string_equal(in_color(bob, 8, NULL),
+                            "[2023-11-14 22:13:20][\x1b[34mbob\x1b[m] hi\n");
         assert_string_equal(in_color(bob, 8, &own),
                             "[2023-11-14 22:13:20][\x1b[1;34mbob\x1b[m] hi\n");
         assert_string_equal(in_color(seed, 256, NULL),
@@ -142,7 +143,8 @@ static void a_mention_in_bold_its_words_reversed(void **state)
         assert_string_equal(in_color(value, 8, &look),
                             "[2023-11-14 22:13:20][\x1b[34mbob\x1b[m] \x1b[1mhi \x1b[1;7malice"
                             "\x1b[m\x1b[1m, \x1b[1;7mALICE\x1b[m\x1b[1m?\x1b[m\n");
-        assert_string_equal(in_color(value, 0, &look), "[2023-11-14 22:13:20][bob] hi alice, ALICE?\n");
+        assert_string_equal(in_color(value, 0, &look),
+                            "[2023-11-14 22:13:20][bob] hi alice, ALICE?\n");
 }
 
 static void delivery_marks_in_green_and_red(void **state)
