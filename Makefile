@@ -69,7 +69,9 @@ pkg_check = $(if $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),,\
         $(error pkg-config does not find $(PKGS): run 'make setup' (or scripts/setup.sh build) first))
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(pkg_check)$$(RDKAFKA_CFLAGS) $$(call pkg,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(pkg_check)$$(RDKAFKA_LIBS) $$(call pkg,--libs))$(PKG_LIBS)
-LDLIBS   += $(PKG_LIBS) -lm
+# terminfo (ncurses' libtinfo, which readline uses too): whether TERM has
+# colours, common/color.c.
+LDLIBS   += $(PKG_LIBS) -ltinfo -lm
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 

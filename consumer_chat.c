@@ -19,6 +19,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/buf.h"
+#include "common/color.h"
 #include "common/consumer.h"
 #include "common/diag.h"
 #include "common/display.h"
@@ -300,6 +301,8 @@ int main(int argc, char **argv)
                 return status;
         r.opts = &opts;
         output_init(&r.out, STDOUT_FILENO, opts.escape, &stop_signal);
+        /* --color: never by default, the seed's look to the byte. */
+        r.out.colors = opts.json ? 0 : color_decide(opts.color, STDOUT_FILENO);
         setup = (struct consumer_setup){
                 .topic    = opts.topic,
                 .role     = CLIENT_READER,

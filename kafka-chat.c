@@ -35,8 +35,10 @@ static const struct program chat_program = {
         "your input line. A room is a topic (-t: the first one). On entering one,\n"
         "the lines before your last visit, a separator, and what is new since.\n"
         "Your lines show once the broker has them, marked ✓ (or ✗ if they could\n"
-        "not be delivered). Leave with /quit, Ctrl-D or Ctrl-C; typing 'exit'\n"
-        "sends it and leaves, as the original producer does.",
+        "not be delivered). Names show in colours of their own; a message that\n"
+        "names you stands out and rings the bell; Tab completes names, commands\n"
+        "and rooms; /last finds recent lines. Leave with /quit, Ctrl-D or\n"
+        "Ctrl-C; typing 'exit' sends it and leaves, as the original producer does.",
         OPT_CHAT | OPT_PARTITION,
         "  0  you left\n"
         "  1  a Kafka or terminal error ended it, or a line was not delivered\n"

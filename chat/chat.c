@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/color.h"
 #include "../common/record.h"
 #include "../common/rooms.h"
 #include "../common/signals.h"
 #include "commands.h"
+#include "complete.h"
 #include "loop.h"
 
 int chat_open(struct chat *c, const struct options *opts, const struct config *cfg,
@@ -23,6 +25,12 @@ int chat_open(struct chat *c, const struct options *opts, const struct config *c
                 snprintf(c->group, sizeof(c->group), "%s", opts->group);
         else
                 snprintf(c->group, sizeof(c->group), "kafka-chat-%s", c->name);
+        c->screen.out.colors = color_decide(opts->color, STDOUT_FILENO);
+        if (lines_init(&c->screen.lines, &c->screen.out, name, opts->highlights,
+                       opts->nhighlights, !opts->no_bell) == -1) {
+                diag_error("out of memory");
+                return -1;
+        }
         if (outbox_open(&c->outbox, cfg, c->name, &c->screen) == -1)
                 return -1;
         /* librdkafka writes to the pipe from its threads: it must not
@@ -32,6 +40,8 @@ int chat_open(struct chat *c, const struct options *opts, const struct config *c
                 return -1;
         }
         outbox_wake(&c->outbox, c->wake[1]);
+        c->screen.complete     = complete_chat;
+        c->screen.complete_ctx = c;
         return 0;
 }
 
@@ -65,6 +75,7 @@ int chat_enter(struct chat *c, struct room *r)
                 room_close(c->room, &until);
         }
         c->room = r;
+        lines_new_room(&c->screen.lines);
         /* What the reader writes goes out through it: it notes what got out. */
         c->screen.flush     = flush_reader;
         c->screen.flush_ctx = &r->in;
@@ -210,6 +221,7 @@ void chat_close(struct chat *c)
                 room_close(c->room, &until);
         }
         free(c->previous);
+        rooms_free(c->rooms);
         outbox_close(&c->outbox);
         for (int i = 0; i < 2; i++)
                 if (c->wake[i] != -1)

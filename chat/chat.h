@@ -21,6 +21,7 @@ struct chat {
         struct outbox outbox;
         struct room *room;          /* where you are */
         char *previous;             /* the room /part goes back to */
+        char **rooms;               /* the rooms last listed, for Tab (rooms_list()) */
         int wake[2];                /* librdkafka writes here when events wait */
         int leaving;                /* /quit, Ctrl-D, or 'exit' sent */
 };

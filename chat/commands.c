@@ -5,6 +5,7 @@
 
 #include "../common/rooms.h"
 #include "chat.h"
+#include "search.h"
 
 /* How long /rooms looks at the cluster's topics, in ms. */
 #define ROOMS_TIMEOUT_MS 5000
@@ -14,6 +15,28 @@ static void help(struct chat *c, const char *arg);
 static void join(struct chat *c, const char *arg)
 {
         chat_join(c, arg);
+}
+
+/* /last [-n N] TEXT: the room's recent lines that contain TEXT. */
+static void last(struct chat *c, const char *arg)
+{
+        long records = SEARCH_DEFAULT;
+        char *end;
+
+        if (!strncmp(arg, "-n", 2) && (arg[2] == ' ' || !arg[2])) {
+                records = strtol(arg + 2, &end, 10);
+                if (end == arg + 2 || (*end && *end != ' ') || records < 1 ||
+                    records > SEARCH_MAX) {
+                        screen_notice(&c->screen, "사용법: /last [-n N] TEXT (N: 1-%d)",
+                                      SEARCH_MAX);
+                        return;
+                }
+                arg = end + strspn(end, " ");
+        }
+        if (!*arg)
+                screen_notice(&c->screen, "사용법: /last [-n N] TEXT");
+        else
+                search_last(c, arg, records);
 }
 
 /* /me TEXT: an ordinary message, "* NAME TEXT", which the seed shows too. */
@@ -69,7 +92,8 @@ static void rooms(struct chat *c, const char *arg)
                 strcat(strcat(list, i ? ", " : ""), names[i]);
         screen_notice(&c->screen, "방 %ld개: %s", n, !list ? "(out of memory)" : n ? list : "(없음)");
         free(list);
-        rooms_free(names);
+        rooms_free(c->rooms); /* Tab offers these now */
+        c->rooms = names;
 }
 
 static void who(struct chat *c, const char *arg)
@@ -83,6 +107,8 @@ static const struct command table[] = {
         {"/help", NULL, help, "명령 목록", "the commands"},
         {"/join", "ROOM", join, "ROOM 방으로 (방은 토픽입니다)",
          "go to room ROOM (a topic), with its history"},
+        {"/last", "TEXT", last, "최근 메시지 10000개 중 TEXT가 든 줄 (/last -n N TEXT)",
+         "the lines with TEXT among the last 10000 (-n N) records"},
         {"/me", "TEXT", me, "\"* 이름 TEXT\"를 보내기", "send \"* NAME TEXT\""},
         {"/part", NULL, part, "전에 있던 방으로 돌아가기", "back to the room you were in before"},
         {"/quit", NULL, quit, "나가기 (Ctrl-D, Ctrl-C도)", "leave (so do Ctrl-D and Ctrl-C)"},

@@ -27,8 +27,8 @@ static void show(struct outbox *ob, const struct line *line, const char *mark)
 
         if (pytime_format(line->time, when) == -1)
                 snprintf(when, sizeof(when), "?");
-        display_line(&ob->screen->out, when, ob->name, strlen(ob->name), line->text, line->len,
-                     mark);
+        lines_own(&ob->screen->lines, when, line->text, line->len, mark,
+                  !strcmp(mark, FAILED_MARK));
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/display.h"
 #include "../common/signals.h"
 #include "history.h"
 
@@ -80,10 +79,10 @@ error:
 /* Shows someone's record (into the screen's output; the caller shows it)
  * and notes it read. Ours were shown on delivery; an exit is someone
  * leaving. Returns 0, or -1 when out of memory. */
-static int show_record(struct room *r, const rd_kafka_message_t *msg)
+static int show_record(struct room *r, const rd_kafka_message_t *msg, enum line_kind kind)
 {
         if (consumer_decode(&r->in, msg) != RECORD_BAD && !outbox_is_own(r->outbox, msg))
-                display_record(&r->screen->out, &r->in.rec, DISPLAY_CHAT);
+                lines_record(&r->screen->lines, &r->in.rec, kind);
         return consumer_done(&r->in, msg);
 }
 
@@ -206,11 +205,11 @@ static int show_history(struct room *r, const struct history *h, int visited)
          * move our place. */
         for (size_t i = 0; i < h->old.count; i++)
                 if (consumer_decode(&r->in, h->old.entries[i].item) != RECORD_BAD)
-                        display_record(&r->screen->out, &r->in.rec, DISPLAY_CHAT);
+                        lines_record(&r->screen->lines, &r->in.rec, LINE_HISTORY);
         history_separator(h, visited, separator, sizeof(separator));
-        output_str(&r->screen->out, separator);
+        lines_ours(&r->screen->lines, separator);
         for (size_t i = 0; i < h->fresh.count; i++)
-                if (show_record(r, h->fresh.entries[i].item) == -1)
+                if (show_record(r, h->fresh.entries[i].item, LINE_HISTORY) == -1)
                         return -1;
         return 0;
 }
@@ -284,7 +283,7 @@ void room_serve(struct room *r)
 
         while ((msg = consumer_poll(&r->in, 0))) {
                 if (!msg->err)
-                        (void)show_record(r, msg); /* out of memory: shown, not stored */
+                        (void)show_record(r, msg, LINE_LIVE); /* out of memory: shown, not stored */
                 else if (!presence_refused(&r->who, msg->err, rd_kafka_message_errstr(msg)) &&
                          r->in.client.verbose >= 0)
                         screen_notice(r->screen, "kafka: %s", rd_kafka_message_errstr(msg));

@@ -8,6 +8,10 @@
  * cursor, the readline way. While there is no input line (before the
  * first prompt, after leaving) diagnostics go to stderr as in the other
  * programs. A write that fails ends the chat: screen_broken().
+ *
+ * Enter takes the typed line off the screen (your message shows once the
+ * broker has it, chat/outbox.h); Tab offers what the chat's provider
+ * finds (chat/complete.h); how each line looks is chat/lines.h's.
  */
 #ifndef KC_CHAT_SCREEN_H
 #define KC_CHAT_SCREEN_H
@@ -16,6 +20,7 @@
 
 #include "../common/diag.h"
 #include "../common/output.h"
+#include "lines.h"
 
 /* Everything the program says itself starts with this: a line that comes
  * from a record always starts with its "[time]", so no message can pass
@@ -26,6 +31,15 @@
  * notes the offsets of the records whose lines got out. Returns what
  * output_flush() returns. */
 typedef int screen_flush_fn(void *ctx);
+
+/* What Tab offers for the word from start to end of the line: up to max
+ * candidates into out (owned by the provider, good until the next call),
+ * and in *suffix what follows when there is one (chat/complete.h). */
+typedef size_t screen_complete_fn(void *ctx, const char *line, int start, int end,
+                                  const char **out, size_t max, const char **suffix);
+
+/* Candidates Tab offers at most. */
+#define SCREEN_CANDIDATES 256
 
 struct screen {
         struct output out;         /* standard output */
@@ -38,6 +52,11 @@ struct screen {
         struct voice voice;        /* diagnostics: notices while live */
         screen_flush_fn *flush;    /* NULL: output_flush() */
         void *flush_ctx;
+        struct lines lines;        /* how lines show (lines_init()) */
+        screen_complete_fn *complete; /* NULL: Tab offers nothing */
+        void *complete_ctx;
+        const char *candidates[SCREEN_CANDIDATES]; /* what Tab found */
+        size_t ncandidates, next_candidate;
 };
 
 /* Standard output, escaping what others wrote. */

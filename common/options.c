@@ -26,6 +26,9 @@ enum {
         LONG_COMMIT,
         LONG_HISTORY,
         LONG_ROOM_PREFIX,
+        LONG_COLOR,
+        LONG_HIGHLIGHT,
+        LONG_NO_BELL,
 };
 
 static const struct option_desc {
@@ -58,6 +61,15 @@ static const struct option_desc {
          "rooms are the topics named PREFIX+ROOM (-t and\n"
          "/join name the ROOM); without it, any topic that\n"
          "holds chat records"},
+        {LONG_COLOR, "color", "WHEN", OPT_CHAT,
+         "colour names, notices and mentions: auto (on a\n"
+         "terminal whose TERM has colours, unless NO_COLOR\n"
+         "is set; the default), always, never"},
+        {LONG_HIGHLIGHT, "highlight", "WORD", OPT_CHAT,
+         "a message with WORD in it (a whole word, any\n"
+         "case) is a mention, as one with your name is\n"
+         "(repeatable)"},
+        {LONG_NO_BELL, "no-bell", NULL, OPT_CHAT, "no bell on mentions"},
         {'o', "offset", "WHERE", OPT_READ,
          "start at: stored (the group's position, the\n"
          "default), beginning, end, N, or -N (N before the\n"
@@ -76,6 +88,10 @@ static const struct option_desc {
         {LONG_JSON, "json", NULL, OPT_READ,
          "print one JSON object per record, for scripts:\n"
          "message, time, sender, partition, offset"},
+        {LONG_COLOR, "color", "WHEN", OPT_READ,
+         "colour each sender's name: never (the default,\n"
+         "the original's look), auto (on a terminal whose\n"
+         "TERM has colours, unless NO_COLOR is set), always"},
         {'F', "config", "FILE", 0,
          "read librdkafka properties (KEY=VALUE lines) from\n"
          "FILE, before -X; default $KAFKA_CHAT_CONFIG, else\n"
@@ -249,8 +265,11 @@ enum options_result options_parse(struct options *opts,
         opts->timeout_ms = DEFAULT_TIMEOUT_MS;
         opts->history    = DEFAULT_HISTORY;
         opts->room_prefix = "";
+        opts->color      = prog->accepts & OPT_CHAT ? COLOR_AUTO : COLOR_NEVER;
         opts->properties = calloc((size_t)argc + 1, sizeof(*opts->properties));
-        if (!opts->properties) {
+        opts->highlights = calloc((size_t)argc + 1, sizeof(*opts->highlights));
+        if (!opts->properties || !opts->highlights) {
+                options_free(opts);
                 diag_error("out of memory");
                 return OPTIONS_BAD;
         }
@@ -359,6 +378,29 @@ enum options_result options_parse(struct options *opts,
                 case LONG_ROOM_PREFIX:
                         opts->room_prefix = optarg;
                         break;
+                case LONG_COLOR:
+                        if (!strcmp(optarg, "auto"))
+                                opts->color = COLOR_AUTO;
+                        else if (!strcmp(optarg, "always"))
+                                opts->color = COLOR_ALWAYS;
+                        else if (!strcmp(optarg, "never"))
+                                opts->color = COLOR_NEVER;
+                        else {
+                                diag_error("--color takes auto, always or never, not '%s'",
+                                           optarg);
+                                goto usage;
+                        }
+                        break;
+                case LONG_HIGHLIGHT:
+                        if (!*optarg) {
+                                diag_error("--highlight takes a word, not ''");
+                                goto usage;
+                        }
+                        opts->highlights[opts->nhighlights++] = optarg;
+                        break;
+                case LONG_NO_BELL:
+                        opts->no_bell = 1;
+                        break;
                 case 'o':
                         if (parse_offset(optarg, opts) == -1) {
                                 diag_error("-o takes stored, beginning, end, N or -N, "
@@ -453,4 +495,7 @@ void options_free(struct options *opts)
         free(opts->properties);
         opts->properties  = NULL;
         opts->nproperties = 0;
+        free(opts->highlights);
+        opts->highlights  = NULL;
+        opts->nhighlights = 0;
 }

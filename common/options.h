@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "color.h"
 #include "output.h"
 
 #define KAFKA_CHAT_VERSION "1.1.0"
@@ -74,6 +75,11 @@ struct options {
                                    * topics named PREFIX+ROOM; "" if none */
         const char **properties;  /* -X KEY=VALUE, in command-line order */
         size_t nproperties;
+        enum color_mode color;    /* --color: auto for the chat, never for
+                                   * consumer_chat (the seed's look) */
+        const char **highlights;  /* chat's --highlight WORD, in order */
+        size_t nhighlights;
+        int no_bell;              /* chat's --no-bell */
 };
 
 struct program {

@@ -18,6 +18,7 @@ void output_init(struct output *out, int fd, enum escape_mode mode,
         out->fd      = fd;
         out->tty     = isatty(fd);
         out->escape  = mode == ESCAPE_ALWAYS || (mode == ESCAPE_AUTO && out->tty);
+        out->colors  = 0;
         out->pending = (struct buf)BUF_INIT;
         out->written = 0;
         out->broken  = 0;

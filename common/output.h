@@ -33,6 +33,8 @@ struct output {
         int fd;
         int tty;        /* fd is a terminal */
         int escape;     /* escape untrusted text */
+        int colors;     /* colours to style lines with: 0 (none), 8 or 256
+                         * (common/color.h); 0 unless the program sets it */
         struct buf pending; /* the batch being built or written */
         size_t written; /* bytes of pending already out */
         int broken;     /* a write failed: error tells (EPIPE: reader gone;

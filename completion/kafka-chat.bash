@@ -5,11 +5,11 @@
 # source it from ~/.bashrc:  . /path/to/kafka-chat/completion/kafka-chat.bash
 #
 # It completes each program's options (long and short), the values of
-# --escape (auto always never) and -o (stored beginning end), file names
-# for -F/--config, and librdkafka property names for -X (from `PROGRAM -X
-# list`, run once per program and shell). Free-form arguments (brokers,
-# topics, groups, names, numbers) get nothing. It needs only bash 4.2, not
-# the bash-completion package.
+# --escape and --color (auto always never) and -o (stored beginning end),
+# file names for -F/--config, and librdkafka property names for -X (from
+# `PROGRAM -X list`, run once per program and shell). Free-form arguments
+# (brokers, topics, groups, names, words, numbers) get nothing. It needs
+# only bash 4.2, not the bash-completion package.
 #
 # The options follow the table in common/options.c (tests/e2e/
 # test_packaging.py checks them against each program's --help).
@@ -27,9 +27,10 @@ _kafka_chat_options()
         opts+=(-p --partition --name) ;;
     consumer_chat)
         opts+=(-g --group -o --offset --since --commit -c --count
-               -e --exit-at-end --idle-timeout --json --escape) ;;
+               -e --exit-at-end --idle-timeout --json --escape --color) ;;
     kafka-chat)
-        opts+=(-p --partition -g --group --name --history --room-prefix) ;;
+        opts+=(-p --partition -g --group --name --history --room-prefix --color
+               --highlight --no-bell) ;;
     *)
         return ;;
     esac
@@ -42,7 +43,7 @@ _kafka_chat_takes_argument()
     case $1 in
     -b | --bootstrap-server | -t | --topic | -p | --partition | -g | --group | \
     --name | --history | --room-prefix | -o | --offset | --since | -c | --count | \
-    --idle-timeout | -F | --config | -X | --timeout | --escape)
+    --idle-timeout | -F | --config | -X | --timeout | --escape | --color | --highlight)
         return 0 ;;
     esac
     return 1
@@ -83,7 +84,7 @@ _kafka_chat_argument()
     # Not an option of this program: nothing to complete.
     [[ " $(_kafka_chat_options "$prog") " == *" $opt "* ]] || return
     case $opt in
-    --escape)
+    --escape | --color)
         words=(auto always never) ;;
     -o | --offset)
         words=(stored beginning end) ;;

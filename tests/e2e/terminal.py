@@ -11,18 +11,34 @@ from conftest import binary, env, spawn_pty
 ROWS, COLS = 30, 110
 
 
-class Terminal:
-    """A chat in a pseudo-terminal, and what its screen shows."""
+class Screen(pyte.Screen):
+    """pyte's screen, counting the bells it hears."""
 
-    def __init__(self, bootstrap, topic, name, *args):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.bells = 0
+
+    def bell(self, *args):
+        self.bells += 1
+
+
+class Terminal:
+    """A chat in a pseudo-terminal, and what its screen shows (its cells
+    keep their colours and attributes: screen.buffer[row][column].fg,
+    .bold, .reverse ...)."""
+
+    def __init__(self, bootstrap, topic, name, *args, term="xterm", cols=COLS, rows=ROWS,
+                 environ=None, cwd=None):
         self.topic = topic
-        self.screen = pyte.Screen(COLS, ROWS)
+        self.screen = Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.raw = b""  # everything it wrote, for lines longer than the screen
         e = env()
-        e.update(TERM="xterm", LANG="C.UTF-8")
+        e.update(TERM=term, LANG="C.UTF-8")
+        e.pop("NO_COLOR", None)
+        e.update(environ or {})
         self.child = spawn_pty(binary("kafka-chat"), ["-b", bootstrap, "-t", topic, "--name", name,
-                                                *args], env=e, dimensions=(ROWS, COLS))
+                                                *args], env=e, dimensions=(rows, cols), cwd=cwd)
 
     def pump(self, seconds=0.2):
         end = time.monotonic() + seconds
@@ -38,6 +54,34 @@ class Terminal:
 
     def lines(self):
         return [l.rstrip() for l in self.screen.display if l.strip()]
+
+    def text(self):
+        """The whole screen as one string, rows joined: a line that wraps
+        reads as it was written (as long as no wide character had to move
+        to the next row)."""
+        return "".join(self.screen.display)
+
+    def cells(self, text):
+        """The cells of the first place on screen that shows text (on one
+        row), a cell per character (a wide one takes two columns)."""
+        for y in range(self.screen.lines):
+            row = self.screen.buffer[y]
+            # The right half of a wide character is a cell without data.
+            xs = [x for x in range(self.screen.columns) if row[x].data]
+            at = "".join(row[x].data for x in xs).find(text)
+            if at >= 0:
+                return [row[xs[i]] for i in range(at, at + len(text))]
+        raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
+
+    def wait_for_text(self, text, timeout=20):
+        """Waits for text anywhere on screen, also across the rows of a
+        line that wraps."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.pump(0.1)
+            if text in self.text():
+                return
+        raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.lines()))
 
     def wait_for(self, text, timeout=20):
         end = time.monotonic() + timeout

@@ -230,7 +230,7 @@ def test_completion_is_registered_for_each_program():
 def test_completion_of_option_names():
     assert complete("consumer_chat", "--esc") == ["--escape"]
     assert complete("producer_chat", "--esc") == []  # not a producer option
-    assert complete("kafka-chat", "--h") == ["--help", "--history"]
+    assert complete("kafka-chat", "--h") == ["--help", "--history", "--highlight"]
     assert sorted(complete("consumer_chat", "-e")) == ["-e"]
 
 
@@ -249,6 +249,10 @@ def test_completion_of_escape_and_offset_values():
     assert complete("consumer_chat", "-o", "") == ["stored", "beginning", "end"]
     assert complete("consumer_chat", "--offset", "=", "b") == ["beginning"]
     assert complete("consumer_chat", "-ob") == ["-obeginning"]
+    for prog in ("consumer_chat", "kafka-chat"):
+        assert complete(prog, "--color", "") == ["auto", "always", "never"]
+        assert complete(prog, "--color", "=", "n") == ["never"]
+    assert complete("producer_chat", "--color", "") == []  # not a producer option
 
 
 def test_completion_of_properties():
@@ -277,7 +281,8 @@ def test_completion_leaves_free_form_arguments_alone(tmp_path):
     for words in (("producer_chat", "-b", ""), ("producer_chat", "--topic", ""),
                   ("consumer_chat", "-g", "c"), ("kafka-chat", "--name", ""),
                   ("consumer_chat", "--since", ""), ("producer_chat", "--timeout", "="),
-                  ("consumer_chat", "-c", ""), ("producer_chat", "-b", "localhost", ":"),
+                  ("consumer_chat", "-c", ""), ("kafka-chat", "--highlight", ""),
+                  ("producer_chat", "-b", "localhost", ":"),
                   ("producer_chat", "-b", "localhost", ":", "9"),
                   ("producer_chat", "--", "")):
         assert complete(*words, cwd=tmp_path) == [], words

@@ -50,23 +50,32 @@ def test_usage_errors_under_valgrind_are_clean():
 
 
 def test_chat_session_under_valgrind_is_clean(bootstrap, topic):
-    """kafka-chat in a pseudo-terminal: a line sent, one received, someone
-    coming into the room and going (with the member lists between that
-    say nothing new), /who, /rooms, /join and /part, and /quit."""
+    """kafka-chat in a pseudo-terminal, in colour: a line sent, one
+    received, a mention, a day line, Tab, /last, someone coming into the
+    room and going (with the member lists between that say nothing new),
+    /who, /rooms, /join and /part, and /quit."""
     import pexpect
-    from conftest import spawn_pty
+    from conftest import raw_produce, spawn_pty
     from terminal import Terminal, ready
     e = env()
-    e.update(TERM="xterm", LANG="C.UTF-8")
+    e.update(TERM="xterm-256color", LANG="C.UTF-8")
+    e.pop("NO_COLOR", None)
     child = spawn_pty(VALGRIND[0], [*VALGRIND[1:], str(REPO / "kafka-chat"), "-b", bootstrap, "-t",
-                                    topic, "--name", "val"], env=e, timeout=120,
-                      encoding="utf-8", dimensions=(24, 120))
+                                    topic, "--name", "val", "--highlight", "deploy"], env=e,
+                      timeout=120, encoding="utf-8", dimensions=(24, 120))
     child.expect_exact("YOU: ")
     child.sendline("under valgrind")
-    child.expect_exact("[val] under valgrind ✓")
+    child.expect_exact("val\x1b[m] under valgrind\x1b[38;5;28m ✓")
     subprocess.run([str(REPO / "producer_chat"), "-b", bootstrap, "-t", topic, "--name", "x"],
-                   input=b"from elsewhere\n", check=True, timeout=60)
-    child.expect_exact("[x] from elsewhere")
+                   input=b"from elsewhere\nval, we deploy now\n", check=True, timeout=60)
+    child.expect_exact("from elsewhere")
+    child.expect_exact("\x1b[1;7mdeploy\x1b[m")
+    raw_produce(bootstrap, topic, [json.dumps({"message": "long ago", "time": 1577804400.0,
+                                               "sender": "x"}).encode()])
+    child.expect_exact("──── 2020-01-01 (수) ────")
+    child.send("/la\t")  # Tab: "/last "
+    child.send("elsewhere\r")
+    child.expect_exact('"elsewhere": 1개 찾음')
     friend = ready(Terminal(bootstrap, topic, "friend"))
     child.expect_exact("-!- friend 님이 들어왔습니다.")
     child.sendline("/who")

@@ -131,6 +131,14 @@ static void the_chat_help_and_mistakes(void **state)
                             "-!- 알 수 없는 명령입니다: /frobnicate (/help); 아무것도 보내지 않았습니다.\n");
         assert_string_equal(shown_after("/join"), "-!- 사용법: /join ROOM\n");
         assert_string_equal(shown_after("/me"), "-!- 사용법: /me TEXT\n");
+        assert_string_equal(shown_after("/last"), "-!- 사용법: /last TEXT\n");
+        assert_string_equal(shown_after("/last -n 10"), "-!- 사용법: /last [-n N] TEXT\n");
+        assert_string_equal(shown_after("/last -n 0 x"),
+                            "-!- 사용법: /last [-n N] TEXT (N: 1-100000)\n");
+        assert_string_equal(shown_after("/last -n 100001 x"),
+                            "-!- 사용법: /last [-n N] TEXT (N: 1-100000)\n");
+        assert_string_equal(shown_after("/last -n ten x"),
+                            "-!- 사용법: /last [-n N] TEXT (N: 1-100000)\n");
 }
 
 int main(void)
