@@ -18,7 +18,7 @@
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
 
 PROGRAMS := producer_chat consumer_chat kafka-chat
-PKGS     := rdkafka jansson
+PKGS     := rdkafka jansson libsodium
 
 # Set-up: what installs the Debian packages, the venv and the Kafka jars.
 # A package build (debian/rules) has its build dependencies already and
@@ -32,7 +32,7 @@ SETUP    ?= scripts/setup.sh
 LIBRDKAFKA ?= system
 ifeq ($(LIBRDKAFKA),current)
 OUT      ?= build-current/
-PKGS     := jansson
+PKGS     := jansson libsodium
 RDKAFKA_CFLAGS = $(shell scripts/librdkafka.sh cflags)
 RDKAFKA_LIBS   = $(shell scripts/librdkafka.sh libs)
 else ifneq ($(LIBRDKAFKA),system)

@@ -24,6 +24,7 @@ build_packages=(
         make gcc libc6-dev pkg-config  # build
         librdkafka-dev libjansson-dev  # the two libraries we use
         libreadline-dev                # the one-window chat's line editor
+        libsodium-dev                  # encrypted rooms
 )
 kafka_packages=(
         default-jre-headless maven     # fetching and running Kafka
