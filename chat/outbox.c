@@ -88,7 +88,7 @@ void outbox_wake(struct outbox *ob, int fd)
         rd_kafka_queue_destroy(main_queue);
 }
 
-void outbox_send(struct outbox *ob, const char *topic, const char *text)
+void outbox_send(struct outbox *ob, const char *topic, const char *text, struct vault *vault)
 {
         const struct client_header id = {OUTBOX_HEADER, ob->id, sizeof(ob->id)};
         size_t len = strlen(text);
@@ -105,7 +105,8 @@ void outbox_send(struct outbox *ob, const char *topic, const char *text)
         memcpy(line->text, text, len);
 
         buf_clear(&ob->value);
-        if (record_encode(&ob->value, text, len, line->time, ob->name) == -1)
+        if ((vault ? vault_seal(vault, topic, text, len, line->time, ob->name, &ob->value)
+                   : record_encode(&ob->value, text, len, line->time, ob->name)) == -1)
                 err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory */
         else
                 err = client_produce(&ob->client, topic, ob->partition, ob->value.data,

@@ -20,6 +20,7 @@
 #include "../common/buf.h"
 #include "../common/client.h"
 #include "../common/config.h"
+#include "../common/vault.h"
 #include "screen.h"
 
 /* The header of our records, and the length of its random value. */
@@ -45,8 +46,9 @@ int outbox_open(struct outbox *ob, const struct config *cfg, const char *name,
 /* Makes the fd readable when delivery reports or warnings wait. */
 void outbox_wake(struct outbox *ob, int fd);
 
-/* Sends text to topic; its mark shows when the report comes. */
-void outbox_send(struct outbox *ob, const char *topic, const char *text);
+/* Sends text to topic, sealed with vault if it is not NULL (an encrypted
+ * room); its mark shows when the report comes. */
+void outbox_send(struct outbox *ob, const char *topic, const char *text, struct vault *vault);
 
 /* Whether msg is a record this process sent. */
 int outbox_is_own(const struct outbox *ob, const rd_kafka_message_t *msg);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,17 @@
 #define PINS_FILE "known_keys"
 /* Standard base64 of a public key: 44 characters. */
 #define KEY_TEXT_LEN 44
+
+const char *identity_login_name(void)
+{
+        const char *name = getenv("USER");
+        struct passwd *pw;
+
+        if (name && *name)
+                return name;
+        pw = getpwuid(getuid());
+        return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "anonymous";
+}
 
 /* Makes dir (0700) unless it is there. */
 static int make_dir(const char *dir)
@@ -142,6 +154,10 @@ int identity_load(struct identity *id, const struct voice *voice)
         int fd = -1;
 
         memset(id, 0, sizeof(*id));
+        if (seal_init() == -1) {
+                diag_say(voice, DIAG_ERROR, "libsodium cannot be used");
+                return -1;
+        }
         id->seed            = sodium_malloc(SEAL_SEED_BYTES);
         id->keys.secret_key = sodium_malloc(SEAL_SECRET_BYTES);
         if (!id->seed || !id->keys.secret_key) {

@@ -40,6 +40,10 @@ struct pins {
         const struct voice *voice;
 };
 
+/* Your login name: $USER, else the password database's, else
+ * "anonymous": whom your lines are from unless --name says otherwise. */
+const char *identity_login_name(void);
+
 /* The folder of these files, made (0700) if need be, into dir. Returns 0,
  * or -1 after saying why. */
 int identity_dir(char *dir, size_t size, const struct voice *voice);

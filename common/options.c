@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
+#include <sodium.h>
 
 #include "diag.h"
 
@@ -26,6 +27,8 @@ enum {
         LONG_COMMIT,
         LONG_HISTORY,
         LONG_ROOM_PREFIX,
+        LONG_KEY_FILE,
+        LONG_ENCRYPTED,
 };
 
 static const struct option_desc {
@@ -58,6 +61,12 @@ static const struct option_desc {
          "rooms are the topics named PREFIX+ROOM (-t and\n"
          "/join name the ROOM); without it, any topic that\n"
          "holds chat records"},
+        {LONG_KEY_FILE, "key-file", "FILE", 0,
+         "the room is encrypted: its passphrase is the first\n"
+         "line of FILE (chmod 600 it)"},
+        {LONG_ENCRYPTED, "encrypted", NULL, OPT_CHAT,
+         "the first room is encrypted: ask for its\n"
+         "passphrase (typed, not shown)"},
         {'o', "offset", "WHERE", OPT_READ,
          "start at: stored (the group's position, the\n"
          "default), beginning, end, N, or -N (N before the\n"
@@ -140,8 +149,9 @@ static void print_help(const struct program *prog)
 
 static void print_version(const struct program *prog)
 {
-        printf("%s %s (librdkafka %s, jansson %s)\n", prog->name,
-               KAFKA_CHAT_VERSION, rd_kafka_version_str(), JANSSON_VERSION);
+        printf("%s %s (librdkafka %s, jansson %s, libsodium %s)\n", prog->name,
+               KAFKA_CHAT_VERSION, rd_kafka_version_str(), JANSSON_VERSION,
+               sodium_version_string());
 }
 
 static int parse_timeout(const char *text, int *ms)
@@ -358,6 +368,12 @@ enum options_result options_parse(struct options *opts,
                         break;
                 case LONG_ROOM_PREFIX:
                         opts->room_prefix = optarg;
+                        break;
+                case LONG_KEY_FILE:
+                        opts->key_file = optarg;
+                        break;
+                case LONG_ENCRYPTED:
+                        opts->encrypted = 1;
                         break;
                 case 'o':
                         if (parse_offset(optarg, opts) == -1) {

@@ -17,7 +17,7 @@
 static int take_room(struct secret *s)
 {
         s->len  = 0;
-        s->text = sodium_malloc(ROOM);
+        s->text = sodium_init() < 0 ? NULL : sodium_malloc(ROOM); /* once libsodium is ready */
         return s->text ? 0 : -1;
 }
 

@@ -36,6 +36,37 @@ error:
         return -1;
 }
 
+int trust_load(struct trust *t, int sign, const struct voice *voice)
+{
+        memset(t, 0, sizeof(*t));
+        if (seal_init() == -1) {
+                diag_say(voice, DIAG_ERROR, "libsodium cannot be used");
+                return -1;
+        }
+        if ((sign && identity_load(&t->me, voice) == -1) || pins_load(&t->pins, voice) == -1) {
+                trust_free(t);
+                return -1;
+        }
+        return 0;
+}
+
+void trust_free(struct trust *t)
+{
+        identity_free(&t->me);
+        pins_free(&t->pins);
+}
+
+int vault_from_file(struct vault *v, const char *path, struct trust *t,
+                    const struct voice *voice, int verbose)
+{
+        struct secret s;
+
+        memset(v, 0, sizeof(*v));
+        if (passphrase_from_file(&s, path, voice) == -1)
+                return -1;
+        return vault_open(v, &s, t->me.seed ? &t->me : NULL, &t->pins, voice, verbose);
+}
+
 void vault_close(struct vault *v)
 {
         secret_free(&v->passphrase);

@@ -56,6 +56,24 @@ struct vault {
         int verbose;                         /* -1: only errors */
 };
 
+/* What a program holds for encrypted rooms: your identity (to sign what
+ * you write) and the pins (to check what others wrote). */
+struct trust {
+        struct identity me;   /* me.seed NULL: not loaded (reading only) */
+        struct pins pins;
+};
+
+/* Loads the pins, and with sign your identity (made on first use).
+ * Returns 0, or -1 after saying why. */
+int trust_load(struct trust *t, int sign, const struct voice *voice);
+
+void trust_free(struct trust *t);
+
+/* Opens the vault of --key-file path with t (see vault_open()). Returns
+ * 0, or -1 after saying why. */
+int vault_from_file(struct vault *v, const char *path, struct trust *t,
+                    const struct voice *voice, int verbose);
+
 /* Takes over passphrase (s->text is NULL afterwards). me and pins may be
  * NULL, and must outlive the vault. Returns 0, or -1 after saying why. */
 int vault_open(struct vault *v, struct secret *passphrase, const struct identity *me,
