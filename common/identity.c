@@ -212,22 +212,38 @@ void identity_free(struct identity *id)
 
 /* ---- pins ---------------------------------------------------------------- */
 
-static int remember(struct pins *pins, const char *name, size_t len,
-                    const unsigned char key[SEAL_PUBLIC_BYTES])
+/* Adds (name, key) to a list. Returns 0, or -1 when out of memory. */
+static int add_pin(struct pin **list, size_t *count, const char *name, size_t len,
+                   const unsigned char key[SEAL_PUBLIC_BYTES])
 {
-        struct pin *grown = realloc(pins->list, (pins->count + 1) * sizeof(*grown));
+        struct pin *grown = realloc(*list, (*count + 1) * sizeof(*grown));
 
         if (!grown)
                 return -1;
-        pins->list = grown;
-        if (!(grown[pins->count].name = malloc(len + 1)))
+        *list = grown;
+        if (!(grown[*count].name = malloc(len + 1)))
                 return -1;
-        memcpy(grown[pins->count].name, name, len);
-        grown[pins->count].name[len] = '\0';
-        grown[pins->count].len       = len;
-        memcpy(grown[pins->count].public_key, key, SEAL_PUBLIC_BYTES);
-        pins->count++;
+        memcpy(grown[*count].name, name, len);
+        grown[*count].name[len] = '\0';
+        grown[*count].len       = len;
+        memcpy(grown[*count].public_key, key, SEAL_PUBLIC_BYTES);
+        (*count)++;
         return 0;
+}
+
+static const unsigned char *find_pin(const struct pin *list, size_t count, const char *name,
+                                     size_t len)
+{
+        for (size_t i = 0; i < count; i++)
+                if (list[i].len == len && !memcmp(list[i].name, name, len))
+                        return list[i].public_key;
+        return NULL;
+}
+
+static int remember(struct pins *pins, const char *name, size_t len,
+                    const unsigned char key[SEAL_PUBLIC_BYTES])
+{
+        return add_pin(&pins->list, &pins->count, name, len, key);
 }
 
 /* One line, "BASE64KEY "NAME"": pinned unless its name is already.
@@ -305,10 +321,20 @@ out:
 
 const unsigned char *pins_find(const struct pins *pins, const char *name, size_t len)
 {
-        for (size_t i = 0; i < pins->count; i++)
-                if (pins->list[i].len == len && !memcmp(pins->list[i].name, name, len))
-                        return pins->list[i].public_key;
-        return NULL;
+        return find_pin(pins->list, pins->count, name, len);
+}
+
+int pins_publish(struct pins *pins, const char *name, size_t len,
+                 const unsigned char key[SEAL_PUBLIC_BYTES])
+{
+        if (pins_published(pins, name, len))
+                return 0; /* the first one holds */
+        return add_pin(&pins->published, &pins->npublished, name, len, key);
+}
+
+const unsigned char *pins_published(const struct pins *pins, const char *name, size_t len)
+{
+        return find_pin(pins->published, pins->npublished, name, len);
 }
 
 /* Appends the pin's line to the file (one write: lines of two programs
@@ -352,7 +378,10 @@ void pins_free(struct pins *pins)
 {
         for (size_t i = 0; i < pins->count; i++)
                 free(pins->list[i].name);
+        for (size_t i = 0; i < pins->npublished; i++)
+                free(pins->published[i].name);
         free(pins->list);
+        free(pins->published);
         free(pins->path);
         memset(pins, 0, sizeof(*pins));
 }

@@ -36,6 +36,9 @@ struct pins {
         char *path;            /* known_keys, or NULL: kept in memory only */
         struct pin *list;
         size_t count;
+        struct pin *published; /* the first key published for each name
+                                * (kafka-chat.keys), not pinned until met */
+        size_t npublished;
         int write_failed;      /* said once */
         const struct voice *voice;
 };
@@ -66,6 +69,14 @@ const unsigned char *pins_find(const struct pins *pins, const char *name, size_t
  * about once: the pin still holds for this run). */
 int pins_add(struct pins *pins, const char *name, size_t len,
              const unsigned char key[SEAL_PUBLIC_BYTES]);
+
+/* Notes the first key published for a name (in memory: it is pinned
+ * when a line of that name is met). Returns 0, or -1 when out of memory. */
+int pins_publish(struct pins *pins, const char *name, size_t len,
+                 const unsigned char key[SEAL_PUBLIC_BYTES]);
+
+/* The first key published for name, or NULL. */
+const unsigned char *pins_published(const struct pins *pins, const char *name, size_t len);
 
 void pins_free(struct pins *pins);
 

@@ -22,8 +22,9 @@ struct reading {
         int other;               /* another key is, for your name */
 };
 
-/* One published key: pinned if its name is not yet; warned about if the
- * pin differs. Anything that is not a proven key is skipped. */
+/* One published key: noted, the first for each name (pinned once a line
+ * of that name is met); warned about if it differs from a pin. Anything
+ * that is not a proven key is skipped. */
 static void read_key(void *ctx, const rd_kafka_message_t *msg)
 {
         struct reading *r = ctx;
@@ -53,7 +54,7 @@ static void read_key(void *ctx, const rd_kafka_message_t *msg)
         }
         pin = pins_find(&r->t->pins, n, len);
         if (!pin) {
-                if (pins_add(&r->t->pins, n, len, key) == -1)
+                if (pins_publish(&r->t->pins, n, len, key) == -1)
                         diag_say(r->voice, DIAG_ERROR, "out of memory");
         } else if (memcmp(pin, key, sizeof(key))) {
                 seal_fingerprint(key, got);

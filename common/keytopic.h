@@ -5,9 +5,10 @@
  * the proof the Ed25519 signature of "kafka-chat key v1" 0x00 NAME by that
  * key (common/seal.h).
  *
- * Reading it pins every name not pinned yet to its first proven key (trust
- * on first use: whoever publishes a name first is trusted for it); a key
- * that differs from the pin is a loud warning. Yours is published there
+ * Reading it notes the first proven key of each name, which a line of that
+ * name must be signed with when it is first met (and then pinned: trust on
+ * first use, so whoever publishes a name first is trusted for it); a key
+ * that differs from a pin is a loud warning. Yours is published there
  * when it is not, the topic made compacted with the admin API where the
  * cluster allows.
  */

@@ -178,12 +178,24 @@ static int trusted(struct vault *v, const char *topic, const struct record *rec,
                    const unsigned char *key, int32_t partition, int64_t offset)
 {
         char got[SEAL_FINGERPRINT_MAX], pinned[SEAL_FINGERPRINT_MAX];
-        const unsigned char *pin;
+        const unsigned char *pin, *published;
 
         if (!v->pins)
                 return 0;
         pin = pins_find(v->pins, rec->sender, rec->sender_len);
         seal_fingerprint(key, got);
+        /* Not met yet: the first key published for the name, if any, is
+         * the one to pin. */
+        published = pin ? NULL : pins_published(v->pins, rec->sender, rec->sender_len);
+        if (published && memcmp(published, key, SEAL_PUBLIC_BYTES)) {
+                seal_fingerprint(published, pinned);
+                WARN(v, topic, partition, offset,
+                     "WARNING: signed as '%.*s' by another key than the one published first "
+                     "for that name (%s, published %s): someone else may be writing as '%.*s'",
+                     (int)rec->sender_len, rec->sender, got, pinned, (int)rec->sender_len,
+                     rec->sender);
+                return -1;
+        }
         if (!pin) {
                 if (pins_add(v->pins, rec->sender, rec->sender_len, key) == -1)
                         diag_say(v->voice, DIAG_ERROR, "out of memory");

@@ -14,13 +14,13 @@ ROWS, COLS = 30, 110
 class Terminal:
     """A chat in a pseudo-terminal, and what its screen shows."""
 
-    def __init__(self, bootstrap, topic, name, *args):
+    def __init__(self, bootstrap, topic, name, *args, environ=None):
         self.topic = topic
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         self.raw = b""  # everything it wrote, for lines longer than the screen
         e = env()
-        e.update(TERM="xterm", LANG="C.UTF-8")
+        e.update(TERM="xterm", LANG="C.UTF-8", **(environ or {}))
         self.child = spawn_pty(binary("kafka-chat"), ["-b", bootstrap, "-t", topic, "--name", name,
                                                 *args], env=e, dimensions=(ROWS, COLS))
 
