@@ -182,16 +182,17 @@ check-fresh:
 # `make fuzz` runs each harness for FUZZ_SECONDS on a copy of its seed
 # corpus (fuzz/corpus/NAME); `make test` runs them for 10 s each.
 
-FUZZERS      := record time encode
+FUZZERS      := record time encode sealed
 FUZZ_SECONDS ?= 60
 FUZZ_SRC     := common/record.c common/pyjson.c common/pytime.c common/utf8.c \
-                common/buf.c common/output.c
+                common/buf.c common/output.c common/seal.c common/vault.c \
+                common/identity.c common/passphrase.c common/signals.c common/diag.c
 FUZZ_FLAGS   := -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) -ljansson -lm
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) -ljansson -lsodium -lm
 
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \

@@ -330,6 +330,40 @@ static void another_key_for_a_pinned_name_is_not_shown(void **state)
         close_room(&reader);
 }
 
+/* kafka-chat.keys said who bob is before his first line came. */
+static void the_key_published_first_is_the_one_pinned(void **state)
+{
+        struct room writer, reader;
+        struct buf value = BUF_INIT;
+        struct record rec = RECORD_INIT;
+        unsigned char other[SEAL_PUBLIC_BYTES] = {7};
+
+        (void)state;
+        open_room(&writer, "pw");
+        open_room(&reader, "pw");
+        /* Published for carol: another key than the writer's. */
+        assert_int_equal(pins_publish(&reader.pins, "carol", 5, other), 0);
+        assert_int_equal(pins_publish(&reader.pins, "carol", 5, writer.me.keys.public_key), 0);
+        assert_memory_equal(pins_published(&reader.pins, "carol", 5), other, SEAL_PUBLIC_BYTES);
+        assert_int_equal(vault_seal(&writer.v, "chat", "hi", 2, 1.0, "carol", &value), 0);
+        forget();
+        assert_int_equal(read_value(&reader.v, "chat", &value, 0, &rec), RECORD_BAD);
+        assert_non_null(strstr(said, "WARNING: signed as 'carol' by another key than the one "
+                                     "published first"));
+        assert_null(pins_find(&reader.pins, "carol", 5)); /* nothing pinned */
+        /* Published for dave: the writer's own key. Pinned when met. */
+        assert_int_equal(pins_publish(&reader.pins, "dave", 4, writer.me.keys.public_key), 0);
+        buf_clear(&value);
+        assert_int_equal(vault_seal(&writer.v, "chat", "hi", 2, 2.0, "dave", &value), 0);
+        assert_int_equal(read_value(&reader.v, "chat", &value, 1, &rec), RECORD_OK);
+        assert_memory_equal(pins_find(&reader.pins, "dave", 4), writer.me.keys.public_key,
+                            SEAL_PUBLIC_BYTES);
+        buf_free(&value);
+        record_free(&rec);
+        close_room(&writer);
+        close_room(&reader);
+}
+
 static void writers_take_the_newest_salt_they_opened(void **state)
 {
         struct room a, b;
@@ -370,6 +404,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(a_wrong_passphrase_is_one_notice, fresh_home,
                                                 remove_home),
                 cmocka_unit_test_setup_teardown(another_key_for_a_pinned_name_is_not_shown,
+                                                fresh_home, remove_home),
+                cmocka_unit_test_setup_teardown(the_key_published_first_is_the_one_pinned,
                                                 fresh_home, remove_home),
                 cmocka_unit_test_setup_teardown(writers_take_the_newest_salt_they_opened,
                                                 fresh_home, remove_home),
