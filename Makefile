@@ -208,6 +208,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 # The vector files are committed; this regenerates them with CPython.
 vectors:
 	$(PYTHON) tests/vectors/generate.py tests/vectors
+	$(PYTHON) tests/vectors/generate_seal.py tests/vectors
 
 # ---- a local Kafka ----------------------------------------------------------
 

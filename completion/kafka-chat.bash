@@ -6,7 +6,7 @@
 #
 # It completes each program's options (long and short), the values of
 # --escape (auto always never) and -o (stored beginning end), file names
-# for -F/--config, and librdkafka property names for -X (from `PROGRAM -X
+# for -F/--config and --key-file, and librdkafka property names for -X (from `PROGRAM -X
 # list`, run once per program and shell). Free-form arguments (brokers,
 # topics, groups, names, numbers) get nothing. It needs only bash 4.2, not
 # the bash-completion package.
@@ -21,7 +21,7 @@ declare -gA _kafka_chat_property_cache
 _kafka_chat_options()
 {
     local -a opts=(-b --bootstrap-server -t --topic -F --config -X --timeout
-                   -v --verbose -q --quiet -h --help -V --version)
+                   --key-file -v --verbose -q --quiet -h --help -V --version)
     case $1 in
     producer_chat)
         opts+=(-p --partition --name) ;;
@@ -29,7 +29,7 @@ _kafka_chat_options()
         opts+=(-g --group -o --offset --since --commit -c --count
                -e --exit-at-end --idle-timeout --json --escape) ;;
     kafka-chat)
-        opts+=(-p --partition -g --group --name --history --room-prefix) ;;
+        opts+=(-p --partition -g --group --name --history --room-prefix --encrypted) ;;
     *)
         return ;;
     esac
@@ -42,7 +42,7 @@ _kafka_chat_takes_argument()
     case $1 in
     -b | --bootstrap-server | -t | --topic | -p | --partition | -g | --group | \
     --name | --history | --room-prefix | -o | --offset | --since | -c | --count | \
-    --idle-timeout | -F | --config | -X | --timeout | --escape)
+    --idle-timeout | -F | --config | -X | --timeout | --escape | --key-file)
         return 0 ;;
     esac
     return 1
@@ -87,7 +87,7 @@ _kafka_chat_argument()
         words=(auto always never) ;;
     -o | --offset)
         words=(stored beginning end) ;;
-    -F | --config)
+    -F | --config | --key-file)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         [[ -n $prefix ]] && COMPREPLY=("${COMPREPLY[@]/#/$prefix}")
