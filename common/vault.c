@@ -282,10 +282,12 @@ enum record_status vault_unseal(struct vault *v, const char *topic, struct recor
                              "sealed with another passphrase");
                 } else if (!v->told_wrong) {
                         v->told_wrong = 1;
-                        diag_say(v->voice, DIAG_WARNING,
-                                 "%s [%d] offset %lld: cannot open the sealed lines of '%s' "
-                                 "with this passphrase (a wrong passphrase?): they are not shown",
-                                 topic, (int)partition, (long long)offset, topic);
+                        if (v->verbose >= 0)
+                                diag_say(v->voice, DIAG_WARNING,
+                                         "%s [%d] offset %lld: cannot open the sealed lines of "
+                                         "'%s' with this passphrase (a wrong passphrase?): they "
+                                         "are not shown",
+                                         topic, (int)partition, (long long)offset, topic);
                 }
                 return RECORD_BAD;
         case SEAL_BAD_SIGNATURE:

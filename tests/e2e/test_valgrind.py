@@ -108,7 +108,7 @@ def test_encrypted_room_under_valgrind_is_clean(bootstrap, topic, group, tmp_pat
                            "-g", group, "-e", "--key-file", str(key)], capture_output=True,
                           timeout=300, env=e, stdin=subprocess.DEVNULL)
     assert cons.returncode == 0, cons.stderr.decode()
-    assert "[vg-writer] sealed line" in cons.stdout.decode()
+    assert "[vg-writer] sealed line" in cons.stdout.decode(), cons.stderr.decode()
     assert "offset 1: not a sealed line" in cons.stderr.decode()
 
     e.update(TERM="xterm", LANG="C.UTF-8")
