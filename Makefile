@@ -20,7 +20,7 @@
 # scripts/setup.sh and scripts/kafka.sh, both idempotent.
 
 PROGRAMS := producer_chat consumer_chat kafka-chat
-PKGS     := rdkafka jansson
+PKGS     := rdkafka jansson libsodium
 
 # Set-up: what installs the Debian packages, the venv and the Kafka jars.
 # A package build (debian/rules) has its build dependencies already and
@@ -40,7 +40,7 @@ ifeq ($(LIBRDKAFKA_SUITE_$(LIBRDKAFKA)),)
 $(error LIBRDKAFKA is system, current or trixie, not '$(LIBRDKAFKA)')
 endif
 OUT      ?= build-$(LIBRDKAFKA)/
-PKGS     := jansson
+PKGS     := jansson libsodium
 RDKAFKA_SH = LIBRDKAFKA_SUITE=$(LIBRDKAFKA_SUITE_$(LIBRDKAFKA)) scripts/librdkafka.sh
 RDKAFKA_CFLAGS = $(shell $(RDKAFKA_SH) cflags)
 RDKAFKA_LIBS   = $(shell $(RDKAFKA_SH) libs)
@@ -220,16 +220,17 @@ check-fresh:
 # `make fuzz` runs each harness for FUZZ_SECONDS on a copy of its seed
 # corpus (fuzz/corpus/NAME); `make test` runs them for 10 s each.
 
-FUZZERS      := record time encode
+FUZZERS      := record time encode sealed
 FUZZ_SECONDS ?= 60
 FUZZ_SRC     := common/record.c common/pyjson.c common/pytime.c common/utf8.c \
-                common/buf.c common/output.c
+                common/buf.c common/output.c common/seal.c common/vault.c \
+                common/identity.c common/passphrase.c common/signals.c common/diag.c
 FUZZ_FLAGS   := -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) -ljansson -lm
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) -ljansson -lsodium -lm
 
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	@set -e; for f in $(FUZZERS); do \
@@ -246,6 +247,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 # zones' timestamps are written at test time instead, see test-unit).
 vectors:
 	$(PYTHON) tests/vectors/generate.py tests/vectors
+	$(PYTHON) tests/vectors/generate_seal.py tests/vectors
 
 # ---- a local Kafka ----------------------------------------------------------
 

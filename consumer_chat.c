@@ -32,6 +32,7 @@
 #include "common/pytime.h"
 #include "common/record.h"
 #include "common/signals.h"
+#include "common/vault.h"
 
 /* How long one poll waits when nothing is pending, in ms: also how soon a
  * signal is noticed. */
@@ -49,7 +50,9 @@ static const struct program consumer_program = {
         "and ends the program; Ctrl-C ends it too. Offsets are committed for the\n"
         "group only once their lines are written, so nothing is ever skipped.\n"
         "On a terminal, control characters in messages (escape sequences, CR,\n"
-        "bidi overrides) are shown escaped, as \\x1b or \\u202e.",
+        "bidi overrides) are shown escaped, as \\x1b or \\u202e.\n"
+        "With --key-file, an encrypted room's sealed lines are shown opened, and\n"
+        "only those: a warning says why any other record is not shown.",
         OPT_GROUP | OPT_ESCAPE | OPT_READ,
         "  0  an 'exit' record, Ctrl-C, SIGTERM or a closed terminal ended it\n"
         "  1  a Kafka or output error ended it\n"
@@ -284,6 +287,8 @@ int main(int argc, char **argv)
         struct options opts;
         struct config cfg = {0};
         struct reader r;
+        struct trust trust = {0};
+        struct vault vault = {0};
         const struct kafka_property defaults[] = {
                 {"client.id", "consumer_chat"},
                 {"group.id", DEFAULT_GROUP},
@@ -309,10 +314,16 @@ int main(int argc, char **argv)
                 .defaults = defaults,
                 .out      = &r.out,
         };
-        if (config_load(&cfg, &opts) == -1 || consumer_open(&r.c, &cfg, &setup) == -1) {
+        if (config_load(&cfg, &opts) == -1 ||
+            (opts.key_file && (trust_load(&trust, 0, NULL) == -1 ||
+                               vault_from_file(&vault, opts.key_file, &trust, NULL,
+                                               opts.verbose) == -1)) ||
+            consumer_open(&r.c, &cfg, &setup) == -1) {
                 status = EXIT_USAGE;
                 goto out;
         }
+        if (opts.key_file) /* an encrypted room */
+                r.c.vault = &vault;
         r.c.start_at      = start_at;
         r.c.start_ctx     = &opts;
         r.c.ends_at_start = opts.exit_at_end;
@@ -349,6 +360,8 @@ int main(int argc, char **argv)
 
 out:
         consumer_free(&r.c);
+        vault_close(&vault);
+        trust_free(&trust);
         buf_free(&r.json_line);
         output_free(&r.out);
         config_free(&cfg);

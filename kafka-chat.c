@@ -13,7 +13,6 @@
  * table), the event loop, and the chat that holds them together.
  */
 #include <locale.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "chat/commands.h"
 #include "common/config.h"
 #include "common/diag.h"
+#include "common/identity.h"
 #include "common/options.h"
 #include "common/rooms.h"
 #include "common/signals.h"
@@ -47,18 +47,6 @@ static const struct program chat_program = {
         "     or the topic is not available\n",
         commands_usage,
 };
-
-/* The login name, for --name's default. */
-static const char *login_name(void)
-{
-        const char *name = getenv("USER");
-        struct passwd *pw;
-
-        if (name && *name)
-                return name;
-        pw = getpwuid(getuid());
-        return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "anonymous";
-}
 
 /* What the chat needs before it starts: a terminal, a room name. */
 static int usable(const struct options *opts)
@@ -93,17 +81,18 @@ int main(int argc, char **argv)
         screen_init(&c.screen);
 
         status = EXIT_USAGE;
-        if (!usable(&opts) || config_load(&cfg, &opts) == -1)
+        if (!usable(&opts) || config_load(&cfg, &opts) == -1 ||
+            secure_open(&c.secure, opts.key_file, NULL) == -1)
                 goto out;
         status = EXIT_FAILURE_RUN;
-        if (chat_open(&c, &opts, &cfg, opts.name ? opts.name : login_name()) == -1)
+        if (chat_open(&c, &opts, &cfg, opts.name ? opts.name : identity_login_name()) == -1)
                 goto out;
         status = EXIT_UNREACHABLE;
         if (!(first = chat_room(&c, opts.topic)))
                 goto out;
         chat_banner(&c);
         status = EXIT_FAILURE_RUN;
-        if (chat_enter(&c, first) == -1)
+        if (chat_enter(&c, first, opts.encrypted) == -1)
                 goto out;
         status = chat_run(&c);
 

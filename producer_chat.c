@@ -29,13 +29,18 @@
 #include "common/output.h"
 #include "common/pytime.h"
 #include "common/record.h"
+#include "common/rooms.h"
 #include "common/signals.h"
+#include "common/vault.h"
 
 /* Delivery failures listed one by one before we only count them. */
 #define MAX_LISTED_FAILURES 10
 
 /* How often a wait looks at the stop flag, in ms. */
 #define WAIT_SLICE_MS 100
+
+/* The newest records read for an encrypted room's salt. */
+#define SALT_SAMPLE 16
 
 static const struct program producer_program = {
         "producer_chat",
@@ -46,7 +51,10 @@ static const struct program producer_program = {
         "On a terminal it prompts 'YOU: ' and delivers each line before the next\n"
         "prompt; from a pipe or a file it sends in batches, without a prompt.\n"
         "Ctrl-C stops reading and delivers what was read (a second one gives up).\n"
-        "Every line goes to one partition (-p), so the conversation keeps its order.",
+        "Every line goes to one partition (-p), so the conversation keeps its order.\n"
+        "With --key-file, the topic is an encrypted room: each line is sealed with\n"
+        "its passphrase and signed with your identity key, --name (default: your\n"
+        "login name) inside; the record says only that something was said, and when.",
         OPT_PARTITION | OPT_NAME,
         "  0  every line read was delivered\n"
         "  1  some line was not delivered (each one is reported on stderr)\n"
@@ -65,6 +73,7 @@ struct producer {
         int interactive;             /* stdin is a terminal */
         int partition;               /* where every line goes */
         const char *sender;          /* --name, or NULL: no "sender" key */
+        struct vault *vault;         /* --key-file: seals every line */
         size_t max_bytes;            /* message.max.bytes: the largest record */
         unsigned long not_sent;      /* lines refused before reaching the queue */
         rd_kafka_resp_err_t last_failure; /* of the last delivery report */
@@ -102,7 +111,9 @@ static int send_line(struct producer *p, const char *line, size_t len,
         long replaced;
 
         buf_clear(&p->value);
-        replaced = record_encode(&p->value, line, len, pytime_now(), p->sender);
+        replaced = p->vault ? vault_seal(p->vault, p->topic, line, len, pytime_now(), p->sender,
+                                         &p->value)
+                            : record_encode(&p->value, line, len, pytime_now(), p->sender);
         if (replaced == -1) {
                 diag_error("line %lu not sent: out of memory", lineno);
                 goto error;
@@ -198,6 +209,28 @@ static unsigned long chat(struct producer *p, struct linereader *lr)
         return lr->lineno;
 }
 
+static void learn_salt(void *ctx, const rd_kafka_message_t *msg)
+{
+        struct producer *p = ctx;
+
+        vault_learn(p->vault, p->topic, msg->payload, msg->len);
+}
+
+/* An encrypted room: the salt of its newest line we can open, so that
+ * readers keep one key; the key to write with, before the first line.
+ * Returns 0, or -1 after saying why. */
+static int ready_to_seal(struct producer *p, const struct config *cfg)
+{
+        char errstr[512];
+
+        if (rooms_newest(cfg, NULL, p->topic, p->partition, SALT_SAMPLE, cfg->opts->timeout_ms,
+                         learn_salt, p, errstr, sizeof(errstr)) == -1 &&
+            cfg->opts->verbose >= 0)
+                diag_warn("cannot read the newest records of '%s' (%s): sealing with a new salt",
+                          p->topic, errstr);
+        return vault_ready(p->vault);
+}
+
 /* The client for the chat's lines. Returns 0, or -1 after saying why. */
 static int open_producer(struct producer *p, const struct config *cfg)
 {
@@ -225,6 +258,8 @@ int main(int argc, char **argv)
         struct config cfg = {0};
         struct producer p;
         struct linereader lr;
+        struct trust trust = {0};
+        struct vault vault = {0};
         struct deadline until;
         unsigned long lines, lost;
         int partitions;
@@ -241,8 +276,16 @@ int main(int argc, char **argv)
         p.topic       = opts.topic;
         p.partition   = opts.partition;
         p.sender      = opts.name;
-        if (config_load(&cfg, &opts) == -1 || open_producer(&p, &cfg) == -1)
+        if (config_load(&cfg, &opts) == -1 ||
+            (opts.key_file && (trust_load(&trust, 1, NULL) == -1 ||
+                               vault_from_file(&vault, opts.key_file, &trust, NULL,
+                                               opts.verbose) == -1)) ||
+            open_producer(&p, &cfg) == -1)
                 goto out;
+        if (opts.key_file) { /* sealed lines are signed, and say whose */
+                p.vault  = &vault;
+                p.sender = opts.name ? opts.name : identity_login_name();
+        }
 
         status = EXIT_FAILURE_RUN;
         output_init(&p.out, STDOUT_FILENO, ESCAPE_NEVER, NULL);
@@ -275,6 +318,9 @@ int main(int argc, char **argv)
                 goto out;
         }
 
+        if (p.vault && ready_to_seal(&p, &cfg) == -1)
+                goto out;
+
         lines = chat(&p, &lr);
         until = deadline_in(opts.timeout_ms);
         client_drain(&p.client, &until, stop_signal && opts.verbose >= 0);
@@ -287,6 +333,8 @@ int main(int argc, char **argv)
 
 out:
         client_destroy(&p.client);
+        vault_close(&vault);
+        trust_free(&trust);
         linereader_free(&lr);
         buf_free(&p.value);
         output_free(&p.out);

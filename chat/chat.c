@@ -65,8 +65,12 @@ static int flush_reader(void *ctx)
         return consumer_flush(ctx);
 }
 
-int chat_enter(struct chat *c, struct room *r)
+int chat_enter(struct chat *c, struct room *r, int ask)
 {
+        if (secure_room(c, r, ask) == -1) {
+                room_close(r, NULL);
+                return -1;
+        }
         if (c->room) {
                 struct deadline until = deadline_in(c->opts->timeout_ms);
 
@@ -86,7 +90,7 @@ int chat_enter(struct chat *c, struct room *r)
         return 0;
 }
 
-void chat_join(struct chat *c, const char *name)
+void chat_join(struct chat *c, const char *name, int ask)
 {
         struct room *r;
 
@@ -97,14 +101,14 @@ void chat_join(struct chat *c, const char *name)
         else if (!(r = chat_room(c, name)))
                 screen_notice(&c->screen, "%s 방에 들어갈 수 없습니다; %s 방에 그대로 있습니다.", name,
                               c->room->name);
-        else if (chat_enter(c, r) == -1)
+        else if (chat_enter(c, r, ask) == -1)
                 screen_notice(&c->screen, "%s 방의 지난 메시지를 읽을 수 없습니다.", name);
         screen_show(&c->screen);
 }
 
 void chat_say(struct chat *c, const char *text)
 {
-        outbox_send(&c->outbox, c->room->topic, text);
+        outbox_send(&c->outbox, c->room->topic, text, c->room->in.vault);
 }
 
 /* readline gives each line typed here (NULL at Ctrl-D). */
@@ -223,6 +227,7 @@ void chat_close(struct chat *c)
         free(c->previous);
         rooms_free(c->rooms);
         outbox_close(&c->outbox);
+        secure_free(&c->secure);
         for (int i = 0; i < 2; i++)
                 if (c->wake[i] != -1)
                         close(c->wake[i]);

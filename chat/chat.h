@@ -11,6 +11,7 @@
 #include "outbox.h"
 #include "room.h"
 #include "screen.h"
+#include "secure.h"
 
 struct chat {
         const struct options *opts;
@@ -20,6 +21,7 @@ struct chat {
         struct screen screen;
         struct outbox outbox;
         struct room *room;          /* where you are */
+        struct secure secure;       /* encrypted rooms: passphrases, keys, pins */
         char *previous;             /* the room /part goes back to */
         char **rooms;               /* the rooms last listed, for Tab (rooms_list()) */
         int wake[2];                /* librdkafka writes here when events wait */
@@ -38,11 +40,12 @@ struct room *chat_room(struct chat *c, const char *name);
 void chat_banner(struct chat *c);
 
 /* Makes r the room you are in, leaving the one you were in, and shows its
- * history. Returns 0, or -1 (the room you were in is left anyway). */
-int chat_enter(struct chat *c, struct room *r);
+ * history; an encrypted one with its passphrase (asked for with ask, see
+ * secure_room()). Returns 0, or -1 (the room you were in is left anyway). */
+int chat_enter(struct chat *c, struct room *r, int ask);
 
-/* /join ROOM: to another room, if it can be opened; else you stay. */
-void chat_join(struct chat *c, const char *name);
+/* /join [-e] ROOM: to another room, if it can be opened; else you stay. */
+void chat_join(struct chat *c, const char *name, int ask);
 
 /* Sends a line of yours to the room. */
 void chat_say(struct chat *c, const char *text);

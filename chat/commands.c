@@ -12,9 +12,17 @@
 
 static void help(struct chat *c, const char *arg);
 
+/* /join ROOM, or /join -e ROOM: an encrypted room, its passphrase asked for. */
 static void join(struct chat *c, const char *arg)
 {
-        chat_join(c, arg);
+        int ask = !strncmp(arg, "-e", 2) && (arg[2] == ' ' || !arg[2]);
+
+        if (ask)
+                arg += strspn(arg + 2, " ") + 2;
+        if (!*arg)
+                screen_notice(&c->screen, "사용법: /join -e ROOM");
+        else
+                chat_join(c, arg, ask);
 }
 
 /* /last [-n N] TEXT: the room's recent lines that contain TEXT. */
@@ -63,7 +71,7 @@ static void part(struct chat *c, const char *arg)
         }
         back = strdup(c->previous); /* chat_join() replaces c->previous */
         if (back)
-                chat_join(c, back);
+                chat_join(c, back, 0);
         free(back);
 }
 
@@ -96,6 +104,12 @@ static void rooms(struct chat *c, const char *arg)
         c->rooms = names;
 }
 
+/* /verify NAME: fingerprints to compare in person. */
+static void verify(struct chat *c, const char *arg)
+{
+        secure_verify(c, arg);
+}
+
 static void who(struct chat *c, const char *arg)
 {
         (void)arg;
@@ -105,14 +119,17 @@ static void who(struct chat *c, const char *arg)
 /* Sorted by name: commands_find() searches it, a unit test checks it. */
 static const struct command table[] = {
         {"/help", NULL, help, "명령 목록", "the commands"},
-        {"/join", "ROOM", join, "ROOM 방으로 (방은 토픽입니다)",
-         "go to room ROOM (a topic), with its history"},
+        {"/join", "ROOM", join, "ROOM 방으로 (방은 토픽입니다; /join -e ROOM: 암호화된 방)",
+         "go to room ROOM (a topic), with its history; /join -e ROOM: an encrypted room, its "
+         "passphrase asked for"},
         {"/last", "TEXT", last, "최근 메시지 10000개 중 TEXT가 든 줄 (/last -n N TEXT)",
          "the lines with TEXT among the last 10000 (-n N) records"},
         {"/me", "TEXT", me, "\"* 이름 TEXT\"를 보내기", "send \"* NAME TEXT\""},
         {"/part", NULL, part, "전에 있던 방으로 돌아가기", "back to the room you were in before"},
         {"/quit", NULL, quit, "나가기 (Ctrl-D, Ctrl-C도)", "leave (so do Ctrl-D and Ctrl-C)"},
         {"/rooms", NULL, rooms, "채팅 기록이 있는 방 목록", "the rooms: topics that hold chat records"},
+        {"/verify", "NAME", verify, "NAME의 키 지문 (직접 만나 비교하세요)",
+         "show NAME's key fingerprint, to compare in person"},
         {"/who", NULL, who, "이 방에 지금 있는 사람", "who is in this room now"},
 };
 

@@ -105,7 +105,7 @@ void outbox_wake(struct outbox *ob, int fd)
         ob->wake_fd = fd;
 }
 
-void outbox_send(struct outbox *ob, const char *topic, const char *text)
+void outbox_send(struct outbox *ob, const char *topic, const char *text, struct vault *vault)
 {
         const struct client_header id = {OUTBOX_HEADER, ob->id, sizeof(ob->id)};
         size_t len = strlen(text);
@@ -122,7 +122,8 @@ void outbox_send(struct outbox *ob, const char *topic, const char *text)
         memcpy(line->text, text, len);
 
         buf_clear(&ob->value);
-        if (record_encode(&ob->value, text, len, line->time, ob->name) == -1 ||
+        if ((vault ? vault_seal(vault, topic, text, len, line->time, ob->name, &ob->value)
+                   : record_encode(&ob->value, text, len, line->time, ob->name)) == -1 ||
             producer(ob) == -1)
                 err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory, or no producer: said */
         else

@@ -20,6 +20,7 @@
 #include "../common/buf.h"
 #include "../common/client.h"
 #include "../common/config.h"
+#include "../common/vault.h"
 #include "screen.h"
 
 /* The header of our records, and the length of its random value. */
@@ -57,8 +58,9 @@ void outbox_wake(struct outbox *ob, int fd);
 /* Milliseconds until outbox_serve() lets an idle producer go, or -1. */
 int outbox_next_ms(const struct outbox *ob);
 
-/* Sends text to topic; its mark shows when the report comes. */
-void outbox_send(struct outbox *ob, const char *topic, const char *text);
+/* Sends text to topic, sealed with vault if it is not NULL (an encrypted
+ * room); its mark shows when the report comes. */
+void outbox_send(struct outbox *ob, const char *topic, const char *text, struct vault *vault);
 
 /* Whether msg is a record this process sent. */
 int outbox_is_own(const struct outbox *ob, const rd_kafka_message_t *msg);

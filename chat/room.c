@@ -181,8 +181,8 @@ static int read_lines(struct room *r, struct history *h, const struct history_ra
                 }
                 if (!fresh && msg->offset + 1 >= range->mark)
                         passed[msg->partition] = 1;
-                (void)consumer_decode(&r->in, msg);
-                e = (struct history_entry){r->in.rec.time, msg->partition, msg->offset, msg};
+                e = (struct history_entry){consumer_time(&r->in, msg), msg->partition, msg->offset,
+                                           msg};
                 if (history_add(h, &e, fresh) == -1) {
                         diag_say(&r->screen->voice, DIAG_ERROR, "out of memory");
                         goto out;

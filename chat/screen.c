@@ -64,6 +64,9 @@ static void on_line(char *line)
                 add_history(line);
         s->on_line(s, line);
         s->in_handler = 0;
+        if (s->given_back && s->live) /* screen_ask_secret() took the terminal */
+                rl_callback_handler_install(s->prompt, on_line);
+        s->given_back = 0;
 }
 
 /*
@@ -243,6 +246,26 @@ void screen_notice(struct screen *s, const char *fmt, ...)
         lines_unstyle(&s->lines);
         output_str(&s->out, "\n");
         free(text);
+}
+
+int screen_ask_secret(struct screen *s, const char *prompt, struct secret *out)
+{
+        int got;
+
+        /* What is to be shown first, then the terminal as readline found
+         * it; readline gets it back once the typed line is handled (the
+         * prompt after all it shows), or at once. */
+        screen_show(s);
+        if (s->live && !s->given_back) {
+                rl_callback_handler_remove();
+                s->given_back = 1;
+        }
+        got = passphrase_ask(out, STDIN_FILENO, STDOUT_FILENO, prompt);
+        if (s->live && !s->in_handler) {
+                rl_callback_handler_install(s->prompt, on_line);
+                s->given_back = 0;
+        }
+        return got;
 }
 
 int screen_broken(const struct screen *s)

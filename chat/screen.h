@@ -20,6 +20,7 @@
 
 #include "../common/diag.h"
 #include "../common/output.h"
+#include "../common/passphrase.h"
 #include "lines.h"
 
 /* Everything the program says itself starts with this: a line that comes
@@ -47,6 +48,7 @@ struct screen {
         int in_handler;            /* in the line handler: the typed line is
                                     * done and the cursor on a fresh line */
         int showing;               /* in screen_show() */
+        int given_back;            /* readline let the terminal go (a secret asked) */
         void (*on_line)(struct screen *s, char *line); /* lines typed */
         char prompt[300];          /* "[room] YOU: " */
         struct voice voice;        /* diagnostics: notices while live */
@@ -84,6 +86,10 @@ void screen_show(struct screen *s);
 /* "-!- " and the text (printf-style), into s->out; all of it escaped on
  * the terminal, so that names and brokers' words in it drive nothing. */
 void screen_notice(struct screen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Asks for a secret on the terminal, not shown (passphrase_ask()), the
+ * input line taken from readline meanwhile. Returns what that does. */
+int screen_ask_secret(struct screen *s, const char *prompt, struct secret *out);
 
 /* Whether the output failed for good, other than by a closed terminal
  * (SIGHUP, a normal end): then errno-style s->out.error says why. */

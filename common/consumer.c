@@ -433,6 +433,8 @@ enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t 
 {
         enum record_status st = record_decode(&c->rec, msg->payload, msg->len);
 
+        if (c->vault && st != RECORD_BAD)
+                return vault_unseal(c->vault, c->topic, &c->rec, st, msg->partition, msg->offset);
         if (c->rec.problem[0] && c->warn)
                 diag_say(c->client.voice, DIAG_WARNING, "%s [%d] offset %lld: %s%s", c->topic,
                            (int)msg->partition, (long long)msg->offset, c->rec.problem,
@@ -445,6 +447,12 @@ enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t 
                         snprintf(c->rec.when, sizeof(c->rec.when), "?");
         }
         return st;
+}
+
+double consumer_time(struct consumer *c, const rd_kafka_message_t *msg)
+{
+        return record_decode(&c->rec, msg->payload, msg->len) == RECORD_OK ? c->rec.time
+                                                                           : message_time(msg);
 }
 
 int consumer_done(struct consumer *c, const rd_kafka_message_t *msg)

@@ -31,6 +31,7 @@
 #include "deadline.h"
 #include "output.h"
 #include "record.h"
+#include "vault.h"
 
 /* Messages taken from librdkafka in one call, at most. */
 #define CONSUMER_BATCH 256
@@ -76,6 +77,7 @@ struct consumer {
         int warn;                    /* warn on stderr about bad records */
         consumer_start_fn *start_at; /* NULL: the group's position */
         void *start_ctx;
+        struct vault *vault;         /* an encrypted room's, or NULL */
         /* Per partition, by number. */
         struct consumer_partition *parts;
         int nparts;
@@ -148,8 +150,14 @@ rd_kafka_message_t *consumer_poll(struct consumer *c, int timeout_ms);
 
 /* Decodes msg into c->rec, with rec.when the time to show: the record's
  * own, or its Kafka timestamp where that is unusable. A problem is warned
- * about (if c->warn) by topic, partition and offset. */
+ * about (if c->warn) by topic, partition and offset. In an encrypted room
+ * (c->vault) only a sealed line that opens is good, and its line is in
+ * c->rec; the vault says what is wrong with any other. */
 enum record_status consumer_decode(struct consumer *c, const rd_kafka_message_t *msg);
+
+/* The time msg is shown with, as consumer_decode() finds it, but without
+ * opening a sealed line (its time is the same, bound to it): for sorting. */
+double consumer_time(struct consumer *c, const rd_kafka_message_t *msg);
 
 /* Notes that msg is handled, its line (if any) now in c->out: its offset
  * is stored once consumer_flush() wrote that far. Returns 0, or -1 when out

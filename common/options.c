@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
+#include <sodium.h>
 
 #include "diag.h"
 
@@ -29,6 +30,8 @@ enum {
         LONG_COLOR,
         LONG_HIGHLIGHT,
         LONG_NO_BELL,
+        LONG_KEY_FILE,
+        LONG_ENCRYPTED,
 };
 
 static const struct option_desc {
@@ -70,6 +73,12 @@ static const struct option_desc {
          "case) is a mention, as one with your name is\n"
          "(repeatable)"},
         {LONG_NO_BELL, "no-bell", NULL, OPT_CHAT, "no bell on mentions"},
+        {LONG_KEY_FILE, "key-file", "FILE", 0,
+         "the room is encrypted: its passphrase is the first\n"
+         "line of FILE (chmod 600 it)"},
+        {LONG_ENCRYPTED, "encrypted", NULL, OPT_CHAT,
+         "the first room is encrypted: ask for its\n"
+         "passphrase (typed, not shown)"},
         {'o', "offset", "WHERE", OPT_READ,
          "start at: stored (the group's position, the\n"
          "default), beginning, end, N, or -N (N before the\n"
@@ -156,8 +165,9 @@ static void print_help(const struct program *prog)
 
 static void print_version(const struct program *prog)
 {
-        printf("%s %s (librdkafka %s, jansson %s)\n", prog->name,
-               KAFKA_CHAT_VERSION, rd_kafka_version_str(), JANSSON_VERSION);
+        printf("%s %s (librdkafka %s, jansson %s, libsodium %s)\n", prog->name,
+               KAFKA_CHAT_VERSION, rd_kafka_version_str(), JANSSON_VERSION,
+               sodium_version_string());
 }
 
 static int parse_timeout(const char *text, int *ms)
@@ -400,6 +410,12 @@ enum options_result options_parse(struct options *opts,
                         break;
                 case LONG_NO_BELL:
                         opts->no_bell = 1;
+                        break;
+                case LONG_KEY_FILE:
+                        opts->key_file = optarg;
+                        break;
+                case LONG_ENCRYPTED:
+                        opts->encrypted = 1;
                         break;
                 case 'o':
                         if (parse_offset(optarg, opts) == -1) {

@@ -73,6 +73,8 @@ struct options {
         int history;              /* chat's --history */
         const char *room_prefix;  /* chat's --room-prefix: rooms are the
                                    * topics named PREFIX+ROOM; "" if none */
+        const char *key_file;     /* --key-file: an encrypted room's passphrase */
+        int encrypted;            /* chat's --encrypted: ask for it */
         const char **properties;  /* -X KEY=VALUE, in command-line order */
         size_t nproperties;
         enum color_mode color;    /* --color: auto for the chat, never for

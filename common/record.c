@@ -147,6 +147,8 @@ static void reset(struct record *rec)
         rec->message_len = 0;
         rec->sender      = NULL;
         rec->sender_len  = 0;
+        rec->sealed      = NULL;
+        rec->sealed_len  = 0;
         rec->time        = 0.0;
         rec->when[0]     = '\0';
         rec->problem[0]  = '\0';
@@ -502,7 +504,7 @@ enum record_status record_decode_json(struct record *rec, const void *value,
                                       size_t len)
 {
         const char *text = value;
-        const json_t *message, *sender;
+        const json_t *message, *sender, *sealed;
         long bad_utf8;
 
         reset(rec);
@@ -552,6 +554,12 @@ enum record_status record_decode_json(struct record *rec, const void *value,
         if (json_is_string(sender)) {
                 rec->sender     = json_string_value(sender);
                 rec->sender_len = json_string_length(sender);
+        }
+        /* Only an encrypted room's readers look at it (common/vault.h). */
+        sealed = json_object_get(rec->root, "sealed");
+        if (json_is_string(sealed)) {
+                rec->sealed     = json_string_value(sealed);
+                rec->sealed_len = json_string_length(sealed);
         }
 
         if (read_time(rec, json_object_get(rec->root, "time")) == -1)

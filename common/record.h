@@ -40,6 +40,8 @@ struct record {
         size_t message_len;
         const char *sender;   /* the "sender" string, or NULL if none */
         size_t sender_len;
+        const char *sealed;   /* an encrypted room's "sealed" string (common/seal.h), or NULL */
+        size_t sealed_len;
         double time;          /* valid unless RECORD_TIME_BAD */
         char when[PYTIME_TEXT_MAX]; /* its text, str(datetime.fromtimestamp) */
         struct pytime_cache clock;  /* the last second turned into text */
@@ -47,7 +49,7 @@ struct record {
 };
 
 #define RECORD_INIT \
-        {NULL, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, NULL, 0, 0.0, "", PYTIME_CACHE_INIT, ""}
+        {NULL, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, NULL, 0, NULL, 0, 0.0, "", PYTIME_CACHE_INIT, ""}
 
 /* Decodes a record value. The record is reset first, so one struct can be
  * reused; record_free() releases it at the end. Never fails on input:

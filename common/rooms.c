@@ -138,3 +138,68 @@ out:
         client_destroy(&sampler); /* it joined no group: nothing to leave */
         return n;
 }
+
+long rooms_newest(const struct config *cfg, const struct voice *voice, const char *topic,
+                  int32_t partition, int count, int timeout_ms, rooms_record_fn *fn, void *ctx,
+                  char *errstr, size_t errstr_size)
+{
+        const struct client_spec spec = {.role = CLIENT_SAMPLER, .voice = voice};
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_topic_partition_list_t *parts = NULL;
+        long long deadline = deadline_now_ms() + timeout_ms;
+        struct client sampler;
+        rd_kafka_topic_t *rkt;
+        rd_kafka_resp_err_t err;
+        long n = -1;
+        int left = 0;
+
+        if (client_open(&sampler, &spec, cfg) == -1) {
+                snprintf(errstr, errstr_size, "cannot make a client");
+                return -1;
+        }
+        sampler.verbose = -1; /* its errors are ours to word */
+        rkt = rd_kafka_topic_new(sampler.rk, topic, NULL);
+        err = rkt ? rd_kafka_metadata(sampler.rk, 0, rkt, &md, timeout_ms)
+                  : rd_kafka_last_error();
+        if (err) {
+                snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
+                goto out;
+        }
+        n     = 0;
+        parts = rd_kafka_topic_partition_list_new(4);
+        if (md->topic_cnt == 1 && !md->topics[0].err)
+                for (int p = 0; p < md->topics[0].partition_cnt; p++)
+                        if (partition == -1 || md->topics[0].partitions[p].id == partition) {
+                                rd_kafka_topic_partition_list_add(
+                                        parts, topic, md->topics[0].partitions[p].id)->offset =
+                                        RD_KAFKA_OFFSET_TAIL(count);
+                                left++;
+                        }
+        if (left && (err = rd_kafka_assign(sampler.rk, parts))) {
+                snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
+                n = -1;
+                goto out;
+        }
+        while (left > 0 && deadline_now_ms() < deadline) {
+                rd_kafka_message_t *msg = rd_kafka_consumer_poll(sampler.rk, 100 /* ms */);
+
+                if (!msg)
+                        continue;
+                if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                        left--;
+                } else if (!msg->err) {
+                        fn(ctx, msg);
+                        n++;
+                }
+                rd_kafka_message_destroy(msg);
+        }
+out:
+        if (parts)
+                rd_kafka_topic_partition_list_destroy(parts);
+        if (md)
+                rd_kafka_metadata_destroy(md);
+        if (rkt)
+                rd_kafka_topic_destroy(rkt);
+        client_destroy(&sampler); /* it joined no group: nothing to leave */
+        return n;
+}

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "config.h"
 #include "diag.h"
 
@@ -30,5 +32,18 @@ long rooms_list(const struct config *cfg, const struct voice *voice, const char 
                 int timeout_ms, char ***rooms, char *errstr, size_t errstr_size);
 
 void rooms_free(char **rooms);
+
+/* What rooms_newest() hands over: one record (not an error). */
+typedef void rooms_record_fn(void *ctx, const rd_kafka_message_t *msg);
+
+/* Hands fn the newest count records of each partition of topic (or only
+ * of partition, unless it is -1), each partition's in offset order, read
+ * for at most timeout_ms by a client of cfg's (diagnostics through voice):
+ * what an encrypted room's salt is, and whether a room is one. A topic
+ * that is not there has none. Returns how many, or -1 with the reason in
+ * errstr. */
+long rooms_newest(const struct config *cfg, const struct voice *voice, const char *topic,
+                  int32_t partition, int count, int timeout_ms, rooms_record_fn *fn, void *ctx,
+                  char *errstr, size_t errstr_size);
 
 #endif

@@ -6,10 +6,10 @@
 #
 # It completes each program's options (long and short), the values of
 # --escape and --color (auto always never) and -o (stored beginning end),
-# file names for -F/--config, and librdkafka property names for -X (from
-# `PROGRAM -X list`, run once per program and shell). Free-form arguments
-# (brokers, topics, groups, names, words, numbers) get nothing. It needs
-# only bash 4.2, not the bash-completion package.
+# file names for -F/--config and --key-file, and librdkafka property names
+# for -X (from `PROGRAM -X list`, run once per program and shell).
+# Free-form arguments (brokers, topics, groups, names, words, numbers) get
+# nothing. It needs only bash 4.2, not the bash-completion package.
 #
 # The options follow the table in common/options.c (tests/e2e/
 # test_packaging.py checks them against each program's --help).
@@ -21,7 +21,7 @@ declare -gA _kafka_chat_property_cache
 _kafka_chat_options()
 {
     local -a opts=(-b --bootstrap-server -t --topic -F --config -X --timeout
-                   -v --verbose -q --quiet -h --help -V --version)
+                   --key-file -v --verbose -q --quiet -h --help -V --version)
     case $1 in
     producer_chat)
         opts+=(-p --partition --name) ;;
@@ -30,7 +30,7 @@ _kafka_chat_options()
                -e --exit-at-end --idle-timeout --json --escape --color) ;;
     kafka-chat)
         opts+=(-p --partition -g --group --name --history --room-prefix --color
-               --highlight --no-bell) ;;
+               --highlight --no-bell --encrypted) ;;
     *)
         return ;;
     esac
@@ -43,7 +43,8 @@ _kafka_chat_takes_argument()
     case $1 in
     -b | --bootstrap-server | -t | --topic | -p | --partition | -g | --group | \
     --name | --history | --room-prefix | -o | --offset | --since | -c | --count | \
-    --idle-timeout | -F | --config | -X | --timeout | --escape | --color | --highlight)
+    --idle-timeout | -F | --config | -X | --timeout | --escape | --color | --highlight | \
+    --key-file)
         return 0 ;;
     esac
     return 1
@@ -88,7 +89,7 @@ _kafka_chat_argument()
         words=(auto always never) ;;
     -o | --offset)
         words=(stored beginning end) ;;
-    -F | --config)
+    -F | --config | --key-file)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         [[ -n $prefix ]] && COMPREPLY=("${COMPREPLY[@]/#/$prefix}")

@@ -25,6 +25,7 @@ build_packages=(
         librdkafka-dev libjansson-dev  # the two libraries we use
         libreadline-dev                # the one-window chat's line editor
         libncurses-dev                 # terminfo: whether TERM has colours
+        libsodium-dev                  # encrypted rooms
 )
 kafka_packages=(
         default-jre-headless maven     # fetching and running Kafka

@@ -35,8 +35,8 @@ def test_help_lists_every_option_and_exit_status(prog):
 def test_version(prog):
     p = subprocess.run([binary(prog), "--version"], capture_output=True, text=True)
     assert p.returncode == 0
-    assert re.match(rf"^{prog} \d+\.\d+\.\d+ \(librdkafka [\d.]+, jansson [\d.]+\)\n$",
-                    p.stdout)
+    assert re.match(rf"^{prog} \d+\.\d+\.\d+ \(librdkafka [\d.]+, jansson [\d.]+, "
+                    rf"libsodium [\d.]+\)\n$", p.stdout)
     assert subprocess.run([binary(prog), "-V"], capture_output=True,
                           text=True).stdout == p.stdout
 

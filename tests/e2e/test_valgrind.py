@@ -92,3 +92,49 @@ def test_chat_session_under_valgrind_is_clean(bootstrap, topic):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
+
+
+def test_encrypted_room_under_valgrind_is_clean(bootstrap, topic, group, tmp_path):
+    """An encrypted room (issue 24): producer_chat and consumer_chat with a
+    key file, a forged record, and kafka-chat sealing, opening, asking
+    for another room's passphrase, /verify; key derivation, locked memory
+    and signatures under valgrind."""
+    import pexpect
+    from conftest import raw_produce, spawn_pty
+    key = tmp_path / "room.key"
+    key.write_text("valgrind's passphrase\n")
+    key.chmod(0o600)
+    e = env()
+    e["XDG_DATA_HOME"] = str(tmp_path / "home")
+    prod = subprocess.run([*VALGRIND, str(REPO / "producer_chat"), "-b", bootstrap, "-t", topic,
+                           "--key-file", str(key), "--name", "vg-writer"],
+                          input="sealed line\n".encode(), capture_output=True, timeout=300,
+                          env=e)
+    assert prod.returncode == 0, prod.stderr.decode()
+    raw_produce(bootstrap, topic, [json.dumps({"message": "x", "time": 1.5,
+                                               "sealed": "AQ=="}).encode()], partition=0)
+    cons = subprocess.run([*VALGRIND, str(REPO / "consumer_chat"), "-b", bootstrap, "-t", topic,
+                           "-g", group, "-e", "--key-file", str(key)], capture_output=True,
+                          timeout=300, env=e, stdin=subprocess.DEVNULL)
+    assert cons.returncode == 0, cons.stderr.decode()
+    assert "[vg-writer] sealed line" in cons.stdout.decode(), cons.stderr.decode()
+    assert "offset 1: not a sealed line" in cons.stderr.decode()
+
+    e.update(TERM="xterm", LANG="C.UTF-8")
+    child = spawn_pty(VALGRIND[0], [*VALGRIND[1:], str(REPO / "kafka-chat"), "-b", bootstrap,
+                                    "-t", topic, "--name", "vg-chat", "--key-file", str(key)],
+                      env=e, timeout=180, encoding="utf-8", dimensions=(24, 200))
+    child.expect_exact("[vg-writer] sealed line")
+    child.expect_exact("YOU: ")
+    child.sendline("sealed under valgrind")
+    child.expect_exact("[vg-chat] sealed under valgrind ✓")
+    child.sendline("/verify vg-writer")
+    child.expect_exact("-!- vg-writer의 키 지문: ")
+    child.sendline(f"/join -e {topic}-2")
+    child.expect_exact("방의 암호")
+    child.sendline("another one")
+    child.expect_exact(f"[{topic}-2] YOU: ")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define VECTORS_MAX_FIELDS 8
+#define VECTORS_MAX_FIELDS 12
 
 struct vectors {
         FILE *fp;
