@@ -163,9 +163,6 @@ def own_broker(topic):
 
 
 def test_undelivered_line_gets_a_failure_mark(own_broker, topic):
-    # The topic first: a new broker under load may take longer than the
-    # chat's 2 s to create it.
-    create_topic(f"127.0.0.1:{FAIL_PORT}", topic, 1)
     alice = ready(Terminal(f"127.0.0.1:{FAIL_PORT}", topic, "alice", "--timeout", "2"))
     alice.type("before\r")
     alice.wait_for("[alice] before ✓")
@@ -241,7 +238,6 @@ def chat_ended_within(term, seconds):
 def chat_then_broker_gone(own_broker, topic, timeout):
     """A chat that showed a line (so it has a place to commit), then its
     broker stops."""
-    create_topic(f"127.0.0.1:{FAIL_PORT}", topic, 1)
     alice = ready(Terminal(f"127.0.0.1:{FAIL_PORT}", topic, "alice", "--timeout", str(timeout)))
     alice.type("shown\r")
     alice.wait_for("[alice] shown ✓")
