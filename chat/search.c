@@ -21,13 +21,17 @@ static void drop(void *item)
                 rd_kafka_message_destroy(item);
 }
 
-/* Decodes msg, with the Kafka timestamp for a time that is unusable (as
- * consumer_decode() does for the room). */
-static enum record_status decode(struct record *rec, const rd_kafka_message_t *msg)
+/* Decodes msg as the room does (consumer_decode()): in an encrypted room
+ * only a sealed line that opens, with its sender's pinned key, is good;
+ * elsewhere the Kafka timestamp stands in for a time that is unusable. */
+static enum record_status decode(const struct room *r, struct record *rec,
+                                 const rd_kafka_message_t *msg)
 {
         enum record_status st = record_decode(rec, msg->payload, msg->len);
         int64_t ms;
 
+        if (r->in.vault && st != RECORD_BAD)
+                return vault_unseal(r->in.vault, r->topic, rec, st, msg->partition, msg->offset);
         if (st != RECORD_OK) {
                 ms        = rd_kafka_message_timestamp(msg, NULL);
                 rec->time = ms >= 0 ? (double)ms / 1000.0 : 0;
@@ -99,7 +103,7 @@ static int read_window(struct chat *c, rd_kafka_t *rk, const rd_kafka_topic_part
                         continue;
                 }
                 e = (struct history_entry){0, p, msg->offset, NULL};
-                if (decode(&rec, msg) != RECORD_BAD &&
+                if (decode(c->room, &rec, msg) != RECORD_BAD &&
                     match_contains(rec.message, rec.message_len, text) == 1)
                         e.item = msg;
                 e.time = rec.time;
@@ -131,7 +135,7 @@ static void show(struct chat *c, const char *text, const struct history *h, int 
         for (size_t i = 0; i < w->count; i++) {
                 if (!w->entries[i].item || (skip && skip--))
                         continue;
-                if (decode(&rec, w->entries[i].item) != RECORD_BAD)
+                if (decode(c->room, &rec, w->entries[i].item) != RECORD_BAD)
                         lines_record(&c->screen.lines, &rec, LINE_FOUND);
         }
         screen_notice(&c->screen, "\"%s\": %zu개 찾음%s%s", text, found, more,

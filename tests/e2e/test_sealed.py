@@ -132,6 +132,14 @@ def test_two_chats_talk_sealed_and_everyone_else_sees_a_placeholder(
     bob.wait_for(f"[{a}] 안녕 bob, 비밀 회의는 3시")
     bob.type("알겠어\r")
     alice.wait_for(f"[{b}] 알겠어")
+    # /last searches the lines, not the placeholders the brokers keep.
+    bob.type("/last 회의\r")
+    bob.wait_for('-!- "회의": 1개 찾음')
+    found = bob.lines()
+    at = found.index(f'-!- "회의" 찾기: {topic} 방의 최근 메시지 2개')
+    assert any(l.endswith(f"[{a}] 안녕 bob, 비밀 회의는 3시") for l in found[at + 1:at + 3]), found[at:]
+    bob.type("/last 암호화된\r")
+    bob.wait_for('-!- "암호화된": 0개 찾음')
     assert alice.leave() == 0
     status = bob.leave()
     assert status == 0, (bob.child.signalstatus, bob.raw[-2000:])
