@@ -12,6 +12,7 @@
 #   make broker / broker-stop / broker-clean    a local Kafka (KRaft)
 #   make cluster / cluster-stop / cluster-clean three local Kafka nodes
 #   make bench        benchmarks against kcat and the seed scripts
+#   make bench-crowd  a room of 50, 100 and 200 chats against as many idle consumers
 #   make deb / check-deb   the Debian package, and a test of it installed
 #   make install / uninstall   PREFIX (/usr/local), DESTDIR
 #   make LIBRDKAFKA=current ...   against the current librdkafka (trixie: Debian 13's)
@@ -87,7 +88,7 @@ SHELL    := /bin/bash
 PYTHON   := .venv/bin/python
 PYTEST   := $(PYTHON) -m pytest
 
-.PHONY: all setup test test-unit test-e2e test-cross test-asan soak unit-bins demo bench \
+.PHONY: all setup test test-unit test-e2e test-cross test-asan soak unit-bins demo bench bench-crowd \
         broker broker-stop broker-clean broker-secure broker-secure-stop \
         cluster cluster-stop cluster-clean check-fresh check-deb-installed \
         vectors fuzz clean install install-files uninstall check-man deb deb-package check-deb FORCE
@@ -297,6 +298,16 @@ bench:
 	$(MAKE) all
 	$(MAKE) LIBRDKAFKA=current all
 	$(PYTHON) bench/run.py
+
+# A crowded room (bench/crowd.py): N real chats on pseudo-terminals in one
+# room, against N idle consumers on the same librdkafka; writes
+# bench/CROWD.md. CROWD_SIZES (50,100,200), CROWD_ARGS (--build NAME=DIR).
+CROWD_SIZES ?= 50,100,200
+bench-crowd:
+	$(SETUP) test
+	$(MAKE) all
+	$(MAKE) LIBRDKAFKA=current all
+	$(PYTHON) bench/crowd.py --sizes $(CROWD_SIZES) $(CROWD_ARGS)
 
 clean:
 	rm -rf obj tests/test_* tests/peakrss tests/peakrss.d tests/local-vectors build-asan build-current build-trixie build-deb build-fuzz build-dev build-kafka39 build-matrix $(PROGRAMS)

@@ -14,7 +14,7 @@
 #include "color.h"
 #include "output.h"
 
-#define KAFKA_CHAT_VERSION "1.1.0"
+#define KAFKA_CHAT_VERSION "1.2.0"
 
 /* The seed's settings. */
 #define DEFAULT_BOOTSTRAP "localhost:9092"
