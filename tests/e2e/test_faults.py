@@ -15,7 +15,7 @@ import pytest
 
 from conftest import (KAFKA_SH, REPO, binary, create_topic, env, kcat_records,
                       kcat_values, produce, wait_for, popen, spawn_pty)
-from terminal import Terminal, ready
+from terminal import Terminal, entered, ready
 
 FAULT_PORT = int(os.environ.get("KAFKA_CHAT_FAULT_PORT", "9492"))
 FAULT_DIR = REPO / ".kafka" / f"fault-{FAULT_PORT}"
@@ -341,7 +341,8 @@ def test_chat_tells_of_a_broker_gone_above_the_line_being_typed(broker, topic):
     """librdkafka's warnings come while you type: the chat shows them as
     its notices above your input line, which stays as it was."""
     produce(broker.bootstrap, topic, ["warm up"])
-    alice = ready(Terminal(broker.bootstrap, topic, "alice"))
+    # In the room's group before the broker goes: bob's coming is then news.
+    alice = entered(Terminal(broker.bootstrap, topic, "alice"))
     alice.type("half a sen")
     typed = (alice.prompt() + "half a sen").rstrip()
     assert alice.input_line() == (typed, len(typed))
