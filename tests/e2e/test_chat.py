@@ -261,8 +261,11 @@ def test_a_second_ctrl_c_gives_up_at_once(own_broker, topic):
     alice.child.send("\x03")
     wait_until(lambda: cursor_left_the_prompt(alice))  # it is trying to commit
     alice.child.send("\x03")
-    status, took = chat_ended_within(alice, 1)
-    assert took < 1, f"the second Ctrl-C took {took:.1f} s"
+    # At once: what is left is librdkafka's own end, where a producer's
+    # broker thread may sit out a poll() of up to a second when its broker
+    # is gone (librdkafka issue 1690), as Debian 13's 2.8.0 did here.
+    status, took = chat_ended_within(alice, 2)
+    assert took < 2, f"the second Ctrl-C took {took:.1f} s"
     assert status == 0
 
 
