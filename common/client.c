@@ -562,8 +562,16 @@ rd_kafka_resp_err_t client_leave(struct client *cl, const struct deadline *until
          * time to see it through. */
         if (deadline_passed(until))
                 return RD_KAFKA_RESP_ERR__TIMED_OUT;
-        events = rd_kafka_queue_new(cl->rk);
-        error  = rd_kafka_consumer_close_queue(cl->rk, events);
+        /* A rebalance librdkafka has handed us and we have not served yet
+         * is served first: one that meets the close is never done
+         * (librdkafka 2.0.2 takes the late assign call for an unassign and
+         * goes on waiting for it until the deadline). What comes with it
+         * is dropped, as below. */
+        for (rd_kafka_message_t *msg; (msg = rd_kafka_consumer_poll(cl->rk, 0));)
+                rd_kafka_message_destroy(msg);
+        events      = rd_kafka_queue_new(cl->rk);
+        cl->leaving = 1;
+        error       = rd_kafka_consumer_close_queue(cl->rk, events);
         if (error) {
                 err = rd_kafka_error_code(error);
                 rd_kafka_error_destroy(error);

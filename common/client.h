@@ -56,6 +56,7 @@ struct client {
         atomic_int certificate_error;
         unsigned long delivered;      /* producers: delivery reports, good */
         unsigned long failed;         /*            and failed */
+        int leaving;                  /* consumers: client_leave() began */
         int left;                     /* consumers: left the group (client_leave()) */
         client_rebalance_fn *on_rebalance; /* consumers: the group's changes */
         const struct voice *voice;    /* where its diagnostics go; NULL: stderr */

@@ -76,9 +76,13 @@ void presence_rebalanced(struct presence *p, rd_kafka_t *rk, rd_kafka_resp_err_t
                                                                 parts->elems[i].partition))
                                 rd_kafka_topic_partition_list_add(
                                         added, parts->elems[i].topic, parts->elems[i].partition);
+        /* Leaving, the group's partitions go back: librdkafka's close
+         * waits until they are unassigned (now and then until the
+         * deadline, with a rebalance in progress). Otherwise none goes:
+         * the reader reads on. */
         error = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
                         ? rd_kafka_incremental_assign(rk, added)
-                        : rd_kafka_incremental_unassign(rk, added /* nothing */);
+                        : rd_kafka_incremental_unassign(rk, p->client->leaving ? parts : added);
         if (error) { /* what is read stays as it was */
                 if (p->client->verbose >= 1)
                         diag_say(p->client->voice, DIAG_NOTE, "room group: %s",
