@@ -219,6 +219,18 @@ def records_with_headers(bootstrap, topic, count, timeout=30):
         cons.close()
 
 
+def committed(bootstrap, group, topic):
+    """The group's committed offsets of the topic, by partition."""
+    from kafka.admin import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
+    try:
+        return {tp.partition: meta.offset
+                for tp, meta in admin.list_group_offsets(group)[group].items()
+                if tp.topic == topic}
+    finally:
+        admin.close()
+
+
 def kcat_values(bootstrap, topic):
     return [r["payload"] for r in kcat_records(bootstrap, topic)]
 

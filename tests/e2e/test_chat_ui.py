@@ -14,8 +14,8 @@ import pexpect
 import pytest
 from pyte.graphics import FG_BG_256
 
-from conftest import (binary, consume, create_topic, env, expected_consumer_output, kcat_values,
-                      produce, raw_produce, spawn_pty, unique)
+from conftest import (binary, committed, consume, create_topic, env, expected_consumer_output,
+                      kcat_values, produce, raw_produce, spawn_pty, unique)
 from terminal import Terminal, ready
 
 # What common/color.c promises: a name's colour is FNV-1a of its bytes
@@ -314,18 +314,6 @@ def test_a_line_when_the_day_changes_in_history_and_live(bootstrap, topic):
 
 
 # ---- /last -------------------------------------------------------------------------------
-
-def committed(bootstrap, group, topic):
-    """The group's committed offsets of the topic, {partition: offset}."""
-    from kafka.admin import KafkaAdminClient
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
-    try:
-        return {tp.partition: meta.offset
-                for tp, meta in admin.list_group_offsets(group)[group].items()
-                if tp.topic == topic}
-    finally:
-        admin.close()
-
 
 def test_last_finds_lines_in_every_partition_and_keeps_your_place(bootstrap, topic, group):
     create_topic(bootstrap, topic, 3)

@@ -14,7 +14,7 @@ import time
 import pexpect
 import pytest
 
-from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, consume, create_topic, env,
+from conftest import (KAFKA_SH, KAFKA_VERSION, REPO, binary, committed, consume, create_topic, env,
                       kcat_values, librdkafka_version, popen, produce, spawn_pty, wait_for)
 from terminal import Terminal, ready
 
@@ -28,18 +28,6 @@ def hang_up(child, timeout=30):
         assert time.monotonic() < end, "still running after its terminal closed"
         time.sleep(0.05)
     return child.ptyproc.exitstatus
-
-
-def committed(bootstrap, group, topic):
-    """The group's committed offsets, by partition."""
-    from kafka.admin import KafkaAdminClient
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
-    try:
-        return {tp.partition: meta.offset
-                for tp, meta in admin.list_group_offsets(group)[group].items()
-                if tp.topic == topic}
-    finally:
-        admin.close()
 
 
 def consumer(bootstrap, topic, group, out, *args):
