@@ -109,12 +109,12 @@ static void keep_fetching(struct reader *r)
         if (rd_kafka_assignment(r->c.client.rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
                 return;
         for (int i = 0; i < parts->cnt; i++) {
+                struct deadline until = deadline_in(1000);
                 int64_t low, high;
 
                 /* The answer does not matter; the request does. */
-                rd_kafka_query_watermark_offsets(r->c.client.rk, parts->elems[i].topic,
-                                                 parts->elems[i].partition, &low, &high,
-                                                 1000 /* ms at most */);
+                (void)client_watermarks(r->c.client.rk, parts->elems[i].topic,
+                                        parts->elems[i].partition, &low, &high, &until);
         }
         rd_kafka_topic_partition_list_destroy(parts);
 }

@@ -110,11 +110,11 @@ static rd_kafka_topic_partition_list_t *partitions(const struct room *r,
 
 /* Where each partition's catch-up reads. Returns 1 if we have been here
  * before, 0 if not, -1 after saying why not. */
-static int find_ranges(struct room *r, int lines_before, int timeout_ms,
+static int find_ranges(struct room *r, int lines_before, const struct deadline *until,
                        struct history_range *ranges)
 {
         rd_kafka_topic_partition_list_t *parts = partitions(r, NULL, 0);
-        rd_kafka_resp_err_t err = consumer_committed(&r->in, parts, timeout_ms);
+        rd_kafka_resp_err_t err = consumer_committed(&r->in, parts, deadline_left(until));
         int visited = 0;
 
         if (err) {
@@ -125,10 +125,11 @@ static int find_ranges(struct room *r, int lines_before, int timeout_ms,
         for (int p = 0; p < parts->cnt && visited != -1; p++) {
                 int64_t committed = parts->elems[p].offset, low, high;
 
-                if (rd_kafka_query_watermark_offsets(r->in.client.rk, r->topic, p, &low, &high,
-                                                     timeout_ms)) {
-                        diag_say(&r->screen->voice, DIAG_ERROR, "cannot read the end of '%s' [%d]",
-                                 r->topic, p);
+                err = client_watermarks(r->in.client.rk, r->topic, p, &low, &high, until);
+                if (err) {
+                        diag_say(&r->screen->voice, DIAG_ERROR,
+                                 "cannot read the end of '%s' [%d]: %s", r->topic, p,
+                                 rd_kafka_err2str(err));
                         visited = -1;
                         break;
                 }
@@ -222,7 +223,7 @@ int room_enter(struct room *r, int lines_before, int timeout_ms)
         int visited = -1, old = 0, status = -1;
 
         history_init(&h, (size_t)lines_before, UNREAD_MAX, drop_message);
-        if (!ranges || (visited = find_ranges(r, lines_before, timeout_ms, ranges)) == -1)
+        if (!ranges || (visited = find_ranges(r, lines_before, &until, ranges)) == -1)
                 goto out;
         for (int p = 0; p < r->partitions; p++) {
                 old |= ranges[p].from < ranges[p].mark;

@@ -51,8 +51,7 @@ static rd_kafka_topic_partition_list_t *window(struct chat *c, rd_kafka_t *rk, l
 
         for (int p = 0; p < r->partitions; p++) {
                 int64_t low, high;
-                rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-                        rk, r->topic, p, &low, &high, deadline_left(until));
+                rd_kafka_resp_err_t err = client_watermarks(rk, r->topic, p, &low, &high, until);
 
                 if (err) {
                         screen_notice(&c->screen, "%s 방을 읽을 수 없습니다: %s", r->name,

@@ -622,6 +622,95 @@ int client_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return 0;
 }
 
+/* Errors of a question to a partition's leader that pass once the
+ * partition has a leader again and it has caught up. */
+static int leader_on_its_way(rd_kafka_resp_err_t err)
+{
+        switch (err) {
+        case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: /* a broker back before its metadata */
+        case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+        case RD_KAFKA_RESP_ERR__NODE_UPDATE:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+/* How long one question waits for its answer, in ms: a frozen leader
+ * keeps it until then, and the next one may find the new leader. */
+#define WATERMARKS_ASK_MS 2000
+
+/* Asks the cluster who leads the topic's partitions now: librdkafka asks
+ * again by itself only for partitions it reads or writes, and until then
+ * names a dead broker leader. */
+static void learn_leaders(rd_kafka_t *rk, const char *topic, const struct deadline *until)
+{
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        const struct rd_kafka_metadata *md;
+
+        if (!rkt)
+                return;
+        if (rd_kafka_metadata(rk, 0, rkt, &md, deadline_slice(until, WATERMARKS_ASK_MS)) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+                rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+}
+
+/* One question to a partition's leader: where it begins (*offset
+ * RD_KAFKA_OFFSET_BEGINNING) or ends (RD_KAFKA_OFFSET_END), answered in
+ * *offset. rd_kafka_offsets_for_times() keeps to its time limit, where
+ * rd_kafka_query_watermark_offsets() waits for as long as librdkafka
+ * retries (librdkafka 2.0.2: a minute and more for a dead leader). */
+static rd_kafka_resp_err_t list_offset(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                       int64_t *offset, int timeout_ms)
+{
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(parts, topic, partition);
+        rd_kafka_resp_err_t err;
+
+        tp->offset = *offset;
+        err = rd_kafka_offsets_for_times(rk, parts, timeout_ms);
+        if (!err)
+                err = tp->err;
+        if (!err)
+                *offset = tp->offset;
+        rd_kafka_topic_partition_list_destroy(parts);
+        return err;
+}
+
+rd_kafka_resp_err_t client_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                      int64_t *low, int64_t *high, const struct deadline *until)
+{
+        int pause_ms = 50;
+        rd_kafka_resp_err_t err;
+
+        for (;;) {
+                int ask_ms = deadline_slice(until, WATERMARKS_ASK_MS);
+
+                *low  = RD_KAFKA_OFFSET_BEGINNING;
+                *high = RD_KAFKA_OFFSET_END;
+                err   = list_offset(rk, topic, partition, low, ask_ms);
+                if (!err)
+                        err = list_offset(rk, topic, partition, high, ask_ms);
+                if (!err || !leader_on_its_way(err) || deadline_pause(&pause_ms, until) == -1)
+                        return err;
+                learn_leaders(rk, topic, until);
+        }
+}
+
 size_t client_conf_number(const struct client *cl, const char *key)
 {
         char value[32];

@@ -128,6 +128,13 @@ rd_kafka_resp_err_t client_leave(struct client *cl, const struct deadline *until
 int client_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                      const rd_kafka_topic_partition_list_t *parts, char *errstr, size_t size);
 
+/* A partition's low and high watermarks, until the deadline. librdkafka
+ * asks the leader it knows once; while the leader moves (its broker
+ * stopped, restarted or frozen, a new one catching up) this asks again.
+ * Returns NO_ERROR or why not. */
+rd_kafka_resp_err_t client_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                      int64_t *low, int64_t *high, const struct deadline *until);
+
 /* A numeric property of the client's configuration (0 if unset). */
 size_t client_conf_number(const struct client *cl, const char *key);
 

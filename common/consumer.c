@@ -1,6 +1,5 @@
 #include "consumer.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +51,13 @@ static void note_ends(struct consumer *c, const rd_kafka_topic_partition_list_t 
         for (int i = 0; i < list->cnt && c->ends_at_start; i++) {
                 const rd_kafka_topic_partition_t *tp = &list->elems[i];
                 struct consumer_partition *part = partition(c, tp->partition);
+                struct deadline until = deadline_in(10000 /* ms at most */);
                 int64_t low, high;
 
                 if (!part)
                         continue;
-                if (rd_kafka_query_watermark_offsets(c->client.rk, tp->topic, tp->partition, &low,
-                                                     &high, 10000 /* ms at most */) != 0)
+                if (client_watermarks(c->client.rk, tp->topic, tp->partition, &low, &high,
+                                      &until) != RD_KAFKA_RESP_ERR_NO_ERROR)
                         high = RD_KAFKA_OFFSET_INVALID; /* unknown: wait for the event */
                 part->end = high;
                 /* Nothing to read: at its end already. */
@@ -330,18 +330,6 @@ static int coordinator_on_its_way(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR__TRANSPORT;
 }
 
-/* A pause while the coordinator is on its way: longer each time, at most
- * a second, never past the deadline. Returns 0 to try again, -1 when the
- * time is up (or a stop signal came). */
-static int await_coordinator(int *pause_ms, const struct deadline *until)
-{
-        if (deadline_left(until) <= *pause_ms)
-                return -1;
-        (void)poll(NULL, 0, *pause_ms); /* a signal cuts it short: then we stop */
-        *pause_ms = *pause_ms * 2 > 1000 ? 1000 : *pause_ms * 2;
-        return deadline_passed(until) ? -1 : 0;
-}
-
 rd_kafka_resp_err_t consumer_committed(struct consumer *c,
                                        rd_kafka_topic_partition_list_t *parts,
                                        int timeout_ms)
@@ -356,7 +344,7 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
                 err = c->place ? place_committed(c->client.rk, c->place, parts, &slice)
                                : rd_kafka_committed(c->client.rk, parts, deadline_left(&slice));
         } while (err && coordinator_on_its_way(err) && !stop_signal &&
-               await_coordinator(&pause_ms, &until) == 0);
+               deadline_pause(&pause_ms, &until) == 0);
         return err;
 }
 

@@ -1,5 +1,6 @@
 #include "deadline.h"
 
+#include <poll.h>
 #include <time.h>
 
 #include "signals.h"
@@ -41,4 +42,13 @@ int deadline_slice(const struct deadline *d, int slice_ms)
 int deadline_sooner(int a_ms, int b_ms)
 {
         return a_ms < 0 ? b_ms : b_ms < 0 || a_ms < b_ms ? a_ms : b_ms;
+}
+
+int deadline_pause(int *pause_ms, const struct deadline *d)
+{
+        if (deadline_left(d) <= *pause_ms)
+                return -1;
+        (void)poll(NULL, 0, *pause_ms); /* a signal cuts it short: then we stop */
+        *pause_ms = *pause_ms * 2 > 1000 ? 1000 : *pause_ms * 2;
+        return deadline_passed(d) ? -1 : 0;
 }

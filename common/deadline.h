@@ -39,4 +39,9 @@ int deadline_left(const struct deadline *d);
 /* The sooner of two waits in ms, -1 meaning none. */
 int deadline_sooner(int a_ms, int b_ms);
 
+/* A pause before trying again: *pause_ms (start it at 50), doubled each
+ * time up to a second, never past the deadline. Returns 0 to try again,
+ * -1 when the time is up or a stop signal came (it cuts the pause short). */
+int deadline_pause(int *pause_ms, const struct deadline *d);
+
 #endif

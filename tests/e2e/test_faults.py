@@ -526,6 +526,27 @@ def test_cluster_leader_killed_mid_stream(cluster, topic, group, tmp_path):
     assert shown(out) == [line(i) for i in range(count)]
 
 
+def test_chat_enters_its_room_while_the_leader_is_replaced(cluster, topic):
+    """The room's leader killed just before a chat comes in: for a few
+    seconds the cluster still names the dead broker leader, and a question
+    to it fails at once. Entering asks again until the new leader answers
+    (within --timeout): the chat comes in with the room's lines."""
+    create_topic(cluster, topic, 1, replicas=3)
+    produce(cluster, topic, [f"before {i}" for i in range(5)])
+    victim = leader_of(cluster, topic)
+    kafka_sh("node-kill", str(victim))
+    try:
+        heir = Terminal(cluster, topic, "heir", "--timeout", "60")
+        heir.wait_for(" 방에 지금 ", timeout=60)
+        assert heir.child.isalive(), heir.lines()
+        assert [l.split("] ", 1)[1] for l in heir.lines() if "[FRIEND]" in l] == \
+            [f"before {i}" for i in range(5)]
+        assert not [l for l in heir.lines() if "cannot" in l], heir.lines()
+    finally:
+        kafka_sh("node-start", str(victim))
+    assert heir.leave() == 0
+
+
 def test_consumer_forgotten_by_its_group_still_commits_what_it_printed(bootstrap, topic,
                                                                          group, tmp_path):
     """Frozen past its session (SIGSTOP), the consumer is dropped from the
