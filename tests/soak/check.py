@@ -17,7 +17,9 @@ and how the run ended:
 
 kafka-chat's runs count only the lines after its history separator, and a
 run that starts with "(앞의 K개는 생략)" announced K lines it does not show
-(`skipped`): those are the K lines before its first one.
+(`skipped`): those are the K lines before its first one, or, in a run hung
+up or ended before it showed any, the K lines before the place its final
+commit left (`committed`, read after the run ended).
 """
 from dataclasses import dataclass, field
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 class Run:
     segments: list = field(default_factory=list)  # [first, last] pairs, in the order shown
     end: str = "open"
-    committed: int = None   # with end "kill": the first line not committed
+    committed: int = None   # the first line not committed: before a kill, after a hang-up
     skipped: int = 0        # lines the run announced it leaves out
     status: int = None      # its exit status, if it ended
 
@@ -93,7 +95,8 @@ def check_reader(name, runs, lines):
     ended cleanly or was hung up moves the floor to after its last line
     (its final commit must say exactly that); a killed one to the offset
     the group had committed just before the kill (not at all if that is
-    not known); a run that showed nothing leaves it where it was."""
+    not known); a run that showed nothing leaves it where it was, unless
+    its final commit is known."""
     v = Verdict(lines=lines)
     shown = bytearray(lines)    # 1: shown by a run before this one
     covered = bytearray(lines)  # 1: shown, or announced as left out
@@ -126,15 +129,20 @@ def check_reader(name, runs, lines):
                              f"again though committed: the group's place was line {floor} "
                              f"(after a {floor_by})")
             done.append((a, b))
-        if run.skipped and run.segments:
-            first = run.first()
-            a = min(max(0, first - run.skipped), lines)
-            covered[a:first] = b"\x01" * (first - a)
+        left_at = run.first() if run.segments else \
+            run.committed if run.end in ("hangup", "clean") else None
+        if run.skipped and left_at is not None:
+            left_at = min(max(0, left_at), lines)
+            a = max(0, left_at - run.skipped)
+            covered[a:left_at] = b"\x01" * (left_at - a)
         for a, b in done:
             shown[a:b + 1] = b"\x01" * (b - a + 1)
             covered[a:b + 1] = b"\x01" * (b - a + 1)
         if run.end in ("hangup", "clean") and run.segments:
             floor, floor_by = max(floor, run.last() + 1), run.end
+        elif run.end in ("hangup", "clean") and run.committed is not None \
+                and run.committed > floor:
+            floor, floor_by = run.committed, run.end
         elif run.end in ("kill", "died") and run.committed is not None \
                 and run.committed > floor:
             floor, floor_by = run.committed, run.end

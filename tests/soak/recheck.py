@@ -22,7 +22,7 @@ READERS = {"consumer_chat": (".out", False), "kafka-chat": (".tty", True)}
 KILLED = re.compile(r"fault \d+: (\S+) SIGKILLed .*group committed up to offset (\w+)\); "
                     r"started again \(run (\d+)\)")
 HUNG = re.compile(r"fault \d+: (\S+) hung up \(SIGHUP\).*exit status (\w+); "
-                  r"started again \(run (\d+)\)")
+                  r"(?:group committed up to offset (\w+); )?started again \(run (\d+)\)")
 DIED = re.compile(r"PROBLEM: (\S+) run (\d+) ended by itself, status (\w+)")
 
 
@@ -47,8 +47,9 @@ def runs_of(folder, name, log):
             before.end, before.committed = "kill", number(m.group(2))
         m = HUNG.search(line)
         if m and m.group(1) == name:
-            before = runs[int(m.group(3)) - 1]
+            before = runs[int(m.group(4)) - 1]
             before.end, before.status = "hangup", number(m.group(2))
+            before.committed = number(m.group(3)) if m.group(3) else None
         m = DIED.search(line)
         if m and m.group(1) == name:
             runs[int(m.group(2))].end = "died"

@@ -301,7 +301,11 @@ class Soak:
                         f"committed up to offset {committed})")
             else:
                 status = r.end("hangup", signal.SIGHUP, READER_TIMEOUT_S + 30)
-                what = f"{n} hung up (SIGHUP) after showing {shown} lines; exit status {status}"
+                # Where its final commit left its place: what a run that
+                # showed nothing announced it leaves out ends there.
+                run.committed = committed_offset(b.bootstrap, r.group, self.topic)
+                what = (f"{n} hung up (SIGHUP) after showing {shown} lines; exit status {status}; "
+                        f"group committed up to offset {run.committed}")
                 if status != 0:
                     self.problem(f"fault {number}: {n} hung up: exit status {status} "
                                  "(None: did not end, killed)")

@@ -67,6 +67,27 @@ def test_lines_a_run_announced_it_leaves_out_are_skipped_not_lost():
     assert v.ok and v.skipped == 10 and v.lost == 0
 
 
+def test_a_run_hung_up_before_it_showed_what_it_announced_leaves_out_nothing():
+    """It entered (announcing 40 lines it leaves out), was hung up before
+    a line came, and its final commit left its place at line 90: the 40
+    lines before are left out, not lost; and that commit is the floor, so
+    what the next run shows again of the killed run's lines is doubled."""
+    runs = [run((0, 49), end="kill", committed=30), run(end="hangup", committed=90, skipped=40),
+            run((90, 99))]
+    v = check_reader("r", runs, 100)
+    assert v.ok and v.skipped == 40 and v.lost == 0
+    runs[-1] = run((40, 99))
+    v = check_reader("r", runs, 100)
+    assert not v.ok and v.doubled_after_end == 10
+
+
+def test_a_run_killed_before_it_showed_what_it_announced_may_lose_it():
+    """Killed, its commit is not where its announcement ends: not credited."""
+    runs = [run((0, 49), end="hangup"), run(end="kill", committed=90, skipped=40), run((90, 99))]
+    v = check_reader("r", runs, 100)
+    assert not v.ok and v.lost == 40
+
+
 def test_a_run_that_exited_with_an_error_is_a_problem():
     v = check_reader("r", [run((0, 99), status=1)], 100)
     assert not v.ok and "exited with status 1" in v.problems[0]
