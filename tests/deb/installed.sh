@@ -43,9 +43,10 @@ consumer_chat -b "$bootstrap" -t "$topic" -g deb-check >"$work/consumer" || fail
 grep -q '\]\[FRIEND\] hello from the package$' "$work/consumer" || fail "consumer_chat did not show the line"
 grep -q '\] 수신 프로그램을 종료합니다\.$' "$work/consumer" || fail "consumer_chat did not see exit"
 
-# kafka-chat needs a terminal: script(1) makes one and types for us.
+# kafka-chat needs a terminal: script(1) makes one and types for us (no
+# colours: they would sit between the name, the line and its mark).
 printf 'typed in kafka-chat\n/quit\n' |
-        TERM=xterm script -qec "kafka-chat -b $bootstrap -t $topic --name deb" /dev/null \
+        TERM=xterm script -qec "kafka-chat -b $bootstrap -t $topic --name deb --color=never" /dev/null \
                 >"$work/screen" || fail "kafka-chat"
 grep -q '\[deb\] typed in kafka-chat ✓' "$work/screen" || fail "kafka-chat did not deliver"
 consumer_chat -b "$bootstrap" -t "$topic" -g deb-check -e >"$work/consumer" || fail "consumer_chat -e"
