@@ -30,8 +30,11 @@ mapfile -t files < <(dpkg -L kafka-chat)
 
 for prog in "${programs[@]}"; do
         [ "$(command -v "$prog")" = "/usr/bin/$prog" ] || fail "$prog is not /usr/bin/$prog"
-        "$prog" --version | grep -q "^$prog $version (librdkafka " || fail "$prog --version"
-        "$prog" --help | grep -q "^Usage: $prog " || fail "$prog --help"
+        # Into files, not straight into grep -q: it stops reading at the first
+        # match, and a program still writing then dies of SIGPIPE (pipefail).
+        "$prog" --version >"$work/version" && grep -q "^$prog $version (librdkafka " "$work/version" ||
+                fail "$prog --version"
+        "$prog" --help >"$work/help" && grep -q "^Usage: $prog " "$work/help" || fail "$prog --help"
         [ -f "/usr/share/man/man1/$prog.1.gz" ] || fail "no man page for $prog"
         [ -e "/usr/share/bash-completion/completions/$prog" ] || fail "no completion for $prog"
 done
