@@ -108,14 +108,13 @@ static void keep_fetching(struct reader *r)
 
         if (rd_kafka_assignment(r->c.client.rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
                 return;
-        for (int i = 0; i < parts->cnt; i++) {
-                struct deadline until = deadline_in(1000);
-                int64_t low, high;
-
-                /* The answer does not matter; the request does. */
-                (void)client_watermarks(r->c.client.rk, parts->elems[i].topic,
-                                        parts->elems[i].partition, &low, &high, &until);
-        }
+        /* The answer does not matter; the request does: one to each
+         * leader, for where its partitions end. rd_kafka_offsets_for_times()
+         * keeps to its time limit even with a dead leader (see
+         * client_watermarks()). */
+        for (int i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = RD_KAFKA_OFFSET_END;
+        (void)rd_kafka_offsets_for_times(r->c.client.rk, parts, 1000 /* ms at most */);
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
