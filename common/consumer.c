@@ -253,15 +253,16 @@ int consumer_open(struct consumer *c, const struct config *cfg, const struct con
         c->rec    = (struct record)RECORD_INIT;
         c->topic  = setup->topic;
         c->out    = setup->out;
-        c->place  = setup->place;
         c->commit = cfg->opts->commit;
         c->warn   = cfg->opts->verbose >= 0;
         c->one_at_a_time = rd_kafka_version() >= LIBRDKAFKA_BATCH_EOF_BROKEN &&
                            rd_kafka_version() < LIBRDKAFKA_BATCH_EOF_FIXED;
         if (client_open(&c->client, &spec, cfg) == -1)
                 return -1;
-        if (c->place)
+        if (setup->place) {
+                place_init(&c->place, setup->place, c->client.rk, cfg, setup->voice);
                 c->answers = rd_kafka_queue_new(c->client.rk);
+        }
         return 0;
 }
 
@@ -341,7 +342,7 @@ rd_kafka_resp_err_t consumer_committed(struct consumer *c,
         do {
                 struct deadline slice = deadline_in(deadline_slice(&until, 1000) + 1);
 
-                err = c->place ? place_committed(c->client.rk, c->place, parts, &slice)
+                err = c->place.group ? place_committed(&c->place, parts, &slice)
                                : rd_kafka_committed(c->client.rk, parts, deadline_left(&slice));
         } while (err && coordinator_on_its_way(err) && !stop_signal &&
                deadline_pause(&pause_ms, &until) == 0);
@@ -478,7 +479,7 @@ void consumer_shown_until(struct consumer *c, int32_t p, int64_t offset)
         if (!part || !part->assigned || offset <= part->written)
                 return;
         part->written = offset;
-        if (c->place) {
+        if (c->place.group) {
                 c->unsaved = 1;
                 return;
         }
@@ -515,7 +516,7 @@ static int write_out(struct consumer *c, int store)
                 set_offset(done, c->topic, c->lines[i].partition, part->written);
         }
         c->nlines = 0;
-        if (done && c->place) {
+        if (done && c->place.group) {
                 c->unsaved = 1; /* consumer_keep_place() commits it */
         } else if (done) {
                 err = rd_kafka_offsets_store(c->client.rk, done);
@@ -565,22 +566,27 @@ void consumer_keep_place(struct consumer *c)
 
         if (!c->answers)
                 return;
+        if (c->committing && place_answered(&c->place, c->ticket)) {
+                c->committing = 0; /* lost with the client that sent it */
+                c->unsaved    = 1;
+        }
         while ((ev = rd_kafka_queue_poll(c->answers, 0))) {
-                rd_kafka_resp_err_t err = place_answer(ev);
+                rd_kafka_resp_err_t err = place_answer(&c->place, ev);
 
-                rd_kafka_event_destroy(ev);
+                if (err == RD_KAFKA_RESP_ERR__OUTDATED) /* given up on above */
+                        continue;
                 c->committing = 0;
                 if (err) { /* the next one carries it again */
                         c->unsaved = 1;
                         if (c->client.verbose >= 1)
                                 diag_say(c->client.voice, DIAG_NOTE,
-                                         "cannot keep your place in %s: %s", c->place,
+                                         "cannot keep your place in %s: %s", c->place.group,
                                          rd_kafka_err2str(err));
                 }
         }
         if (consumer_next_ms(c) != 0 || !(positions = written_positions(c)))
                 return;
-        place_commit(c->client.rk, c->place, positions, c->answers);
+        c->ticket = place_commit(&c->place, positions, c->answers);
         rd_kafka_topic_partition_list_destroy(positions);
         c->committing = 1;
         c->unsaved    = 0;
@@ -626,7 +632,7 @@ static rd_kafka_resp_err_t commit_once(struct consumer *c,
                                        const rd_kafka_topic_partition_list_t *offsets,
                                        const struct deadline *until)
 {
-        return c->place ? place_commit_wait(c->client.rk, c->place, offsets, until)
+        return c->place.group ? place_commit_wait(&c->place, offsets, until)
                         : client_commit(&c->client, offsets, until);
 }
 
@@ -778,6 +784,7 @@ void consumer_free(struct consumer *c)
         drop_batch(c); /* taken, never shown */
         if (c->queue)
                 rd_kafka_queue_destroy(c->queue);
+        place_free(&c->place); /* what it still has on its way answers into c->answers */
         if (c->answers)
                 rd_kafka_queue_destroy(c->answers);
         client_destroy(&c->client);

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "output.h"
+#include "place.h"
 #include "record.h"
 #include "vault.h"
 
@@ -85,11 +86,13 @@ struct consumer {
         struct consumer_line *lines;
         size_t nlines, cap;
         unsigned assignments;        /* times the group gave us partitions */
-        /* With a place of another group: what is written goes there in the
-         * background every CONSUMER_COMMIT_MS, one commit at a time. */
-        const char *place;
+        /* With a place of another group (place.group set): what is written
+         * goes there in the background every CONSUMER_COMMIT_MS, one commit
+         * at a time. */
+        struct place place;
         rd_kafka_queue_t *answers;   /* their answers */
         int committing;              /* one is on its way */
+        unsigned ticket;             /* its ticket (common/place.h) */
         int unsaved;                 /* written moved since the last commit */
         long long commit_ms;         /* when the next may go */
         unsigned rounds_ahead;       /* assignments still to come in a

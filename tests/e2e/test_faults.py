@@ -13,7 +13,7 @@ import time
 import pexpect
 import pytest
 
-from conftest import (KAFKA_SH, REPO, binary, create_topic, env, kcat_records,
+from conftest import (KAFKA_SH, REPO, binary, committed, create_topic, env, kcat_records,
                       kcat_values, produce, wait_for, popen, spawn_pty)
 from terminal import Terminal, entered, ready
 
@@ -545,6 +545,55 @@ def test_chat_enters_its_room_while_the_leader_is_replaced(cluster, topic):
     finally:
         kafka_sh("node-start", str(victim))
     assert heir.leave() == 0
+
+
+def node_address(node):
+    """The address of the cluster's node N (scripts/kafka.sh's ports)."""
+    return CLUSTER.split(",")[node - 1]
+
+
+def coordinator_of(bootstrap, group):
+    """The node that coordinates group: the leader of the group's partition
+    of __consumer_offsets, which Kafka picks as Utils.abs(the Java
+    hashCode of its id) modulo their number."""
+    assert group.isascii()  # one UTF-16 unit per character
+    h = 0
+    for ch in group:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    h = abs(h - (1 << 32) if h >= 1 << 31 else h) if h != 1 << 31 else 0
+    md = json.loads(subprocess.run(["kcat", "-L", "-J", "-b", bootstrap, "-t",
+                                    "__consumer_offsets"],
+                                   capture_output=True, check=True, timeout=30).stdout)
+    parts = md["topics"][0]["partitions"]
+    return next(p["leader"] for p in parts if p["partition"] == h % len(parts))
+
+
+def test_chat_keeps_its_place_after_the_coordinator_moved(cluster, topic, group):
+    """The broker that coordinates your place is frozen until the cluster
+    gives the group to another, then thawed: up again, it answers "not
+    coordinator", and librdkafka, which never forgets a coordinator that is
+    up, would ask it until --timeout (60 s) at /quit and lose the place.
+    The place's requests go to a new client instead: /quit is quick, and
+    the place is where the chat's lines end."""
+    create_topic(cluster, topic, 1, replicas=3)
+    produce(cluster, topic, [f"before {i}" for i in range(5)])
+    chat = entered(Terminal(cluster, topic, "keeper", "--timeout", "60", "-g", group))
+    chat.wait_for("before 4")
+    old = coordinator_of(cluster, group)
+    others = ",".join(node_address(n) for n in (1, 2, 3) if n != old)
+    kafka_sh("node-pause", str(old))
+    try:
+        wait_for(lambda: coordinator_of(others, group) != old, timeout=60)
+    finally:
+        kafka_sh("node-resume", str(old))
+    produce(cluster, topic, [f"after {i}" for i in range(3)])
+    chat.wait_for("after 2", timeout=60)
+    began = time.monotonic()
+    assert chat.leave(timeout=90) == 0
+    took = time.monotonic() - began
+    assert not [l for l in chat.lines() if "cannot" in l], chat.lines()
+    assert took < 15, f"/quit took {took:.1f} s"
+    assert committed(cluster, group, topic) == {0: 8}
 
 
 def test_consumer_forgotten_by_its_group_still_commits_what_it_printed(bootstrap, topic,
