@@ -14,6 +14,43 @@ from crowd import Crowd
 MEMBERS = 30
 
 
+def room_members(bootstrap, topic):
+    """The room's group as the coordinator sees it: each member's name, and
+    whether the group gave it a partition."""
+    from kafka.admin import KafkaAdminClient
+    group = f"kafka-chat.room.{topic}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
+    try:
+        members = admin.describe_groups([group])[group]["members"]
+    finally:
+        admin.close()
+    return {m["client_id"].removeprefix("kafka-chat:"):
+            bool(m["member_assignment"]["assigned_partitions"]) for m in members}
+
+
+def test_a_quit_leaves_the_rooms_group_before_the_chat_ends(bootstrap, topic):
+    """Most members of a room hold none of its group's partitions (three
+    here, one partition). librdkafka closes such a member without leaving
+    the group, which then hears of it when its session times out: the
+    others were told of a /quit 10 s late. When a chat that held none has
+    ended, the group must not count it any more; nor one that held the
+    partition."""
+    crowd = Crowd(binary("kafka-chat"), bootstrap, topic)
+    try:
+        for name in ("ann", "bob", "cid"):
+            crowd.wait_entered(crowd.start(name))
+        crowd.wait(crowd.complete, 60, "every member to know who is here")
+        members = room_members(bootstrap, topic)
+        assert sorted(members) == ["ann", "bob", "cid"]
+        holder = next(n for n, holds in members.items() if holds)
+        for leaver in [next(n for n, holds in members.items() if not holds), holder]:
+            crowd.leave(leaver)
+            assert crowd.chats[leaver].proc.wait(timeout=30) == 0
+            assert leaver not in room_members(bootstrap, topic)
+    finally:
+        crowd.close()
+
+
 @pytest.mark.slow  # group timing, not our memory: not under the sanitizers
 def test_a_room_of_30_knows_who_is_here_and_hears_each_join_and_leave_once(bootstrap, topic):
     crowd = Crowd(binary("kafka-chat"), bootstrap, topic)
