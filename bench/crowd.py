@@ -20,6 +20,7 @@ and the same idle figures for the floor. Prints the table and writes it to
 bench/CROWD.md.
 
   .venv/bin/python bench/crowd.py [--sizes 50,100,200] [--build NAME=DIR]...
+                                  [--chat-arg=ARG]... [--out FILE]
   (make bench-crowd)
 
 A build is a folder with kafka-chat and consumer_chat; by default the
@@ -57,9 +58,14 @@ JMX_OPTS = (f"-Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.port
             "-Dcom.sun.management.jmxremote.authenticate=false "
             "-Dcom.sun.management.jmxremote.ssl=false -Djava.rmi.server.hostname=127.0.0.1")
 # The broker's own traffic in KRaft (its heartbeats to the controller, the
-# metadata log it fetches), not a client's.
+# metadata log it fetches), not a client's. And Kafka counts each fetch
+# twice, as Fetch and as FetchConsumer (a follower's, or the metadata
+# quorum's, as Fetch and FetchFollower): a client's fetch is its
+# FetchConsumer. (Summing both counted a chat's fetches twice: 227
+# requests a second from 50 idle chats, the model's 126.)
 BROKER_OWN = re.compile(r"^requests\.(BrokerHeartbeat|BrokerRegistration|ControllerRegistration|"
-                        r"Vote|BeginQuorumEpoch|EndQuorumEpoch|DescribeQuorum|Fetch\.v1[3-9])")
+                        r"Vote|BeginQuorumEpoch|EndQuorumEpoch|DescribeQuorum|FetchFollower|"
+                        r"Fetch(\.|$))")
 
 
 def log(msg):
@@ -198,11 +204,11 @@ def slowest(crowd, names, needle, since):
     return max(delays), statistics.median(delays)
 
 
-def chat_run(build, n, jmx):
+def chat_run(build, n, jmx, extra=()):
     topic = f"crowd-{n}-{uuid.uuid4().hex[:8]}"
     subprocess.run([str(build.folder / "producer_chat"), "-b", BOOTSTRAP, "-t", topic],
                    input=b"the room is open\n", check=True, capture_output=True)
-    crowd = Crowd(build.chat, BOOTSTRAP, topic)
+    crowd = Crowd(build.chat, BOOTSTRAP, topic, extra)
     names = [f"u{i:03d}" for i in range(n)]
     r = {}
     try:
@@ -265,6 +271,8 @@ def main():
     parser.add_argument("--build", action="append", default=[],
                         help="NAME=DIR, a folder with kafka-chat and consumer_chat")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--chat-arg", action="append", default=[],
+                        help="one more argument for every chat (-X KEY=VALUE: two of these)")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     builds = [Build(*b.split("=", 1)) for b in args.build] or \
@@ -283,7 +291,7 @@ def main():
                     log(f"{b.name} (librdkafka {b.librdkafka}): {n} idle floor consumers")
                     f = floor_run(b, n, jmx)
                     log(f"{b.name}: {n} chats")
-                    c = chat_run(b, n, jmx)
+                    c = chat_run(b, n, jmx, args.chat_arg)
                     rows.append((b, n, c, f))
                     print(table(rows[-1:]).splitlines()[-1], flush=True)
         finally:
@@ -295,7 +303,9 @@ def main():
               f"on {platform.node()} ({os.cpu_count()} cores; load before "
               f"{load[0]:.2f}), Kafka {kafka} on one node, "
               f"broker and every chat on this machine. Idle CPU is % of one core over {IDLE_S} s; "
-              "the floor is N idle consumers of one group on the same librdkafka.\n\n"
+              "the floor is N idle consumers of one group on the same librdkafka."
+              + (f" Every chat ran with `{' '.join(args.chat_arg)}`." if args.chat_arg else "")
+              + "\n\n"
               + table(rows) + "\n")
     Path(args.out).write_text(report)
     print(report)
