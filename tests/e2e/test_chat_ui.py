@@ -16,7 +16,7 @@ from pyte.graphics import FG_BG_256
 
 from conftest import (binary, committed, consume, create_topic, env, expected_consumer_output,
                       kcat_values, produce, raw_produce, spawn_pty, unique)
-from terminal import Terminal, ready
+from terminal import Terminal, entered, ready
 
 # What common/color.c promises: a name's colour is FNV-1a of its bytes
 # into this palette (xterm's 256, and the basic 8 they fall back to).
@@ -294,7 +294,9 @@ def test_a_line_when_the_day_changes_in_history_and_live(bootstrap, topic):
     raw_produce(bootstrap, topic, [record("밤 늦게", "2026-12-02 23:59:00"),
                                    record("자정 지나", "2026-12-03 00:00:30"),
                                    record("같은 날 아침", "2026-12-03 08:00:00")])
-    alice = ready(Terminal(bootstrap, topic, "alice"))
+    # In the room (shown who is here), so that no notice comes between
+    # the live lines below.
+    alice = entered(Terminal(bootstrap, topic, "alice"))
     alice.wait_for("같은 날 아침")
     lines = alice.lines()
     at = next(i for i, l in enumerate(lines) if l.endswith("] 밤 늦게"))
