@@ -491,10 +491,15 @@ def test_consumer_exit_status_when_the_reader_leaves_mid_stream(bootstrap, topic
 
 # ---- a cluster losing its leader --------------------------------------------------
 
-def leader_of(bootstrap, topic):
+def partitions_of(bootstrap, topic):
+    """The topic's partitions as the cluster's metadata has them (kcat -L)."""
     md = json.loads(subprocess.run(["kcat", "-L", "-J", "-b", bootstrap, "-t", topic],
                                    capture_output=True, check=True, timeout=30).stdout)
-    return md["topics"][0]["partitions"][0]["leader"]
+    return md["topics"][0]["partitions"]
+
+
+def leader_of(bootstrap, topic):
+    return partitions_of(bootstrap, topic)[0]["leader"]
 
 
 @pytest.mark.slow
@@ -561,10 +566,7 @@ def coordinator_of(bootstrap, group):
     for ch in group:
         h = (31 * h + ord(ch)) & 0xFFFFFFFF
     h = abs(h - (1 << 32) if h >= 1 << 31 else h) if h != 1 << 31 else 0
-    md = json.loads(subprocess.run(["kcat", "-L", "-J", "-b", bootstrap, "-t",
-                                    "__consumer_offsets"],
-                                   capture_output=True, check=True, timeout=30).stdout)
-    parts = md["topics"][0]["partitions"]
+    parts = partitions_of(bootstrap, "__consumer_offsets")
     return next(p["leader"] for p in parts if p["partition"] == h % len(parts))
 
 
