@@ -83,6 +83,8 @@ CHAT_SRC   := $(wildcard chat/*.c)
 CHAT_OBJ   := $(CHAT_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OUT)tests/%)
+# What the unit tests share: reading vectors, a mock cluster.
+UNIT_HELPERS := $(OBJ)/tests/unit/vectors.o $(OBJ)/tests/unit/mock.o
 
 SHELL    := /bin/bash
 PYTHON   := .venv/bin/python
@@ -112,8 +114,7 @@ $(OBJ)/%.o: %.c $(OBJ)/build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/vectors.o $(COMMON_OBJ) \
-                             $(CHAT_OBJ)
+$(UNIT_BIN): $(OUT)tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(COMMON_OBJ) $(CHAT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lreadline -lcmocka
 

@@ -270,6 +270,52 @@ static void let_go(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_parti
         (void)client_rebalance(rk, err, parts, errstr, sizeof(errstr)); /* nothing to read */
 }
 
+/* Every rebalance, counted, then served by the program's callback. */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        struct client *cl = opaque;
+
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+                cl->assigned++;
+        cl->on_rebalance(rk, err, parts, opaque);
+}
+
+/*
+ * librdkafka before 2.2 aborts when it destroys a cooperative-sticky
+ * member whose group answered its JoinGroup but not yet its SyncGroup: the
+ * assignor is chosen by the first answer, its state made by the second,
+ * and the group's destructor asserts the state (librdkafka issue 4312,
+ * fixed by its pull request 4381 in 2.2.0). A chat hung up while it
+ * entered its room died so. The rebalance protocol librdkafka reports is
+ * NONE until the assignor is chosen, and the first assignment comes after
+ * the state is made: between the two, the member is waited for.
+ */
+#define LIBRDKAFKA_ASSIGNOR_STATE_FIXED 0x02020000 /* 2.2.0 */
+
+static int between_join_and_sync(struct client *cl)
+{
+        const char *protocol;
+
+        if (rd_kafka_version() >= LIBRDKAFKA_ASSIGNOR_STATE_FIXED || cl->assigned)
+                return 0;
+        protocol = rd_kafka_rebalance_protocol(cl->rk); /* NULL: no group */
+        return protocol && !strcmp(protocol, "COOPERATIVE");
+}
+
+/* Serves the group until its first assignment, or until the deadline.
+ * Records that come meanwhile are dropped: nobody will show them. */
+static void wait_for_sync(struct client *cl, const struct deadline *until)
+{
+        while (between_join_and_sync(cl) && !deadline_passed(until)) {
+                rd_kafka_message_t *msg =
+                        rd_kafka_consumer_poll(cl->rk, deadline_slice(until, DEADLINE_SLICE_MS));
+
+                if (msg)
+                        rd_kafka_message_destroy(msg);
+        }
+}
+
 /* ---- the factory ------------------------------------------------------------- */
 
 static const char *const role_names[] = {
@@ -321,7 +367,7 @@ int client_open(struct client *cl, const struct client_spec *spec, const struct 
         if (spec->on_delivery)
                 rd_kafka_conf_set_dr_msg_cb(conf, spec->on_delivery);
         if (spec->on_rebalance)
-                rd_kafka_conf_set_rebalance_cb(conf, spec->on_rebalance);
+                rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
         if (rd_kafka_conf_set_ssl_cert_verify_cb(conf, on_certificate) != RD_KAFKA_CONF_OK) {
                 diag_say(cl->voice, DIAG_ERROR, "this librdkafka cannot verify TLS certificates");
                 goto error;
@@ -342,10 +388,31 @@ error:
         return -1;
 }
 
+/* How long a consumer caught between its group's JoinGroup and SyncGroup
+ * answers waits for the second before it is destroyed, in ms (another
+ * stop signal cuts it short). */
+#define SYNC_GRACE_MS 10000
+
 void client_destroy(struct client *cl)
 {
-        if (cl->rk)
+        struct deadline grace = deadline_in(SYNC_GRACE_MS);
+
+        if (!cl->rk)
+                return;
+        /* Not after a close (left or leaving): client_leave() waited, and
+         * librdkafka answers no more questions of a closed group. */
+        if (!cl->leaving)
+                wait_for_sync(cl, &grace);
+        if (!cl->leaving && between_join_and_sync(cl)) {
+                /* Destroying would abort: the process's exit ends it. */
+                if (cl->verbose >= 1)
+                        diag_say(cl->voice, DIAG_NOTE,
+                                 "the group has not answered: librdkafka %s cannot be "
+                                 "closed before it has (its issue 4312)",
+                                 rd_kafka_version_str());
+        } else {
                 rd_kafka_destroy_flags(cl->rk, cl->left ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
         cl->rk = NULL;
 }
 
@@ -560,7 +627,8 @@ rd_kafka_resp_err_t client_leave(struct client *cl, const struct deadline *until
          * librdkafka's destroy (its LeaveGroup for up to 5 s, and a
          * rebalance we never served for good), so it is begun only with
          * time to see it through. */
-        if (deadline_passed(until))
+        wait_for_sync(cl, until); /* see between_join_and_sync() */
+        if (deadline_passed(until) || between_join_and_sync(cl))
                 return RD_KAFKA_RESP_ERR__TIMED_OUT;
         /* A rebalance librdkafka has handed us and we have not served yet
          * is served first: one that meets the close is never done
@@ -599,8 +667,8 @@ rd_kafka_resp_err_t client_leave(struct client *cl, const struct deadline *until
                         events, passed ? 0 : deadline_slice(until, DEADLINE_SLICE_MS));
 
                 if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
-                        cl->on_rebalance(cl->rk, rd_kafka_event_error(ev),
-                                         rd_kafka_event_topic_partition_list(ev), cl);
+                        on_rebalance(cl->rk, rd_kafka_event_error(ev),
+                                     rd_kafka_event_topic_partition_list(ev), cl);
                 if (ev)
                         rd_kafka_event_destroy(ev);
                 else if (passed)

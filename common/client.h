@@ -57,6 +57,8 @@ struct client {
         atomic_int certificate_error;
         unsigned long delivered;      /* producers: delivery reports, good */
         unsigned long failed;         /*            and failed */
+        unsigned assigned;            /* consumers: the group's assignments served
+                                       * (one after each SyncGroup, even of nothing) */
         int leaving;                  /* consumers: client_leave() began */
         int left;                     /* consumers: left the group (client_leave()) */
         client_rebalance_fn *on_rebalance; /* consumers: the group's changes */
@@ -78,7 +80,9 @@ struct client_spec {
 int client_open(struct client *cl, const struct client_spec *spec, const struct config *cfg);
 
 /* Destroys the client (a consumer that did not leave its group with
- * client_leave() is dropped from it by its session timeout). */
+ * client_leave() is dropped from it by its session timeout). A consumer
+ * caught between its group's JoinGroup and SyncGroup answers on a
+ * librdkafka before 2.2 waits for the second, a while (client.c). */
 void client_destroy(struct client *cl);
 
 /* Waits until a broker answers and the topic is there with its partitions

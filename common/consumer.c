@@ -206,7 +206,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 mark_assigned(c, parts, 1);
                 note_ends(c, parts);
                 forget_orphans(c);
-                c->assignments++;
                 if (c->rounds_ahead)
                         c->rounds_ahead--;
         } else {
@@ -662,9 +661,9 @@ static int has_orphans(const struct consumer *c)
  * committed. */
 static void rejoin(struct consumer *c, const struct deadline *until)
 {
-        unsigned seen = c->assignments;
+        unsigned seen = c->client.assigned;
 
-        while (c->assignments == seen && !deadline_passed(until) && !c->client.fatal)
+        while (c->client.assigned == seen && !deadline_passed(until) && !c->client.fatal)
                 serve_group(c, until);
 }
 

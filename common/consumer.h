@@ -85,7 +85,6 @@ struct consumer {
         /* The records of the output batch, in order. */
         struct consumer_line *lines;
         size_t nlines, cap;
-        unsigned assignments;        /* times the group gave us partitions */
         /* With a place of another group (place.group set): what is written
          * goes there in the background every CONSUMER_COMMIT_MS, one commit
          * at a time. */

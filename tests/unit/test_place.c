@@ -13,23 +13,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <getopt.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "../../common/client.h"
 #include "../../common/config.h"
 #include "../../common/deadline.h"
 #include "../../common/options.h"
 #include "../../common/place.h"
+#include "mock.h"
 
 #define TOPIC "room"
 #define GROUP "kafka-chat-me"
-/* The Kafka protocol's numbers for the requests the place makes. */
-#define OFFSET_COMMIT_API_KEY 8
-#define OFFSET_FETCH_API_KEY  9
-
-static const struct program chat = {"kafka-chat", "s", "d", 0, "e", NULL};
 
 /* Everything a test needs: a mock cluster of three (in the handle that
  * made it), the settings that name it, the reader's client and its place,
@@ -47,29 +40,12 @@ struct fixture {
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof(*f));
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
         const struct client_spec spec = {.role = CLIENT_SAMPLER};
-        char errstr[512], bootstraps[512];
-        char *argv[] = {"kafka-chat", "-b", bootstraps, NULL};
 
         assert_non_null(f);
-        assert_int_equal(rd_kafka_conf_set(conf, "test.mock.num.brokers", "3", errstr,
-                                           sizeof(errstr)),
-                         RD_KAFKA_CONF_OK);
-        assert_int_equal(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr)),
-                         RD_KAFKA_CONF_OK);
-        f->owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-        assert_non_null(f->owner);
-        f->cluster = rd_kafka_handle_mock_cluster(f->owner);
-        assert_non_null(f->cluster);
-        assert_int_equal(rd_kafka_mock_topic_create(f->cluster, TOPIC, 1, 3), 0);
+        f->owner = mock_cluster_new(TOPIC, &f->cluster);
         assert_int_equal(rd_kafka_mock_coordinator_set(f->cluster, "group", GROUP, 1), 0);
-        snprintf(bootstraps, sizeof(bootstraps), "%s",
-                 rd_kafka_mock_cluster_bootstraps(f->cluster));
-
-        optind = 0;
-        assert_int_equal(options_parse(&f->opts, &chat, 3, argv), OPTIONS_RUN);
-        assert_int_equal(config_load(&f->cfg, &f->opts), 0);
+        mock_settings(f->cluster, &f->opts, &f->cfg);
         assert_int_equal(client_open(&f->reader, &spec, &f->cfg), 0);
         f->reader.verbose = -1;
         place_init(&f->place, GROUP, f->reader.rk, &f->cfg, NULL);
@@ -131,7 +107,7 @@ static void a_moved_coordinator_is_found_by_a_new_client(void **state)
         assert_null(f->place.own.rk); /* the reader's client asked */
 
         assert_int_equal(rd_kafka_mock_coordinator_set(f->cluster, "group", GROUP, 2), 0);
-        rd_kafka_mock_broker_push_request_error_rtts(f->cluster, 1, OFFSET_COMMIT_API_KEY, 2,
+        rd_kafka_mock_broker_push_request_error_rtts(f->cluster, 1, MOCK_OFFSET_COMMIT, 2,
                                                      RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 0,
                                                      RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 0);
         err = commit_at(&f->place, 5);
@@ -160,9 +136,9 @@ static void a_commit_of_a_replaced_client_is_not_waited_for(void **state)
         /* Broker 1, coordinator no more, answers the commit and the question
          * after it (in that order: one connection) with "not coordinator". */
         assert_int_equal(rd_kafka_mock_coordinator_set(f->cluster, "group", GROUP, 3), 0);
-        rd_kafka_mock_broker_push_request_error_rtts(f->cluster, 1, OFFSET_COMMIT_API_KEY, 1,
+        rd_kafka_mock_broker_push_request_error_rtts(f->cluster, 1, MOCK_OFFSET_COMMIT, 1,
                                                      RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 0);
-        rd_kafka_mock_broker_push_request_error_rtts(f->cluster, 1, OFFSET_FETCH_API_KEY, 1,
+        rd_kafka_mock_broker_push_request_error_rtts(f->cluster, 1, MOCK_OFFSET_FETCH, 1,
                                                      RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 0);
         rd_kafka_topic_partition_list_add(offsets, TOPIC, 0)->offset = 7;
         ticket = place_commit(&f->place, offsets, f->answers);

@@ -13,35 +13,20 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "../../common/client.h"
 #include "../../common/deadline.h"
+#include "mock.h"
 
 #define TOPIC "room"
 #define LINES 3
-/* The Kafka protocol's number for ListOffsets requests. */
-#define LIST_OFFSETS_API_KEY 2
 
 /* A producer whose brokers are a mock cluster of three, with TOPIC (one
  * partition, led by broker 1) holding LINES records. */
 static rd_kafka_t *mock_producer(rd_kafka_mock_cluster_t **cluster)
 {
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        char errstr[512];
-        rd_kafka_t *rk;
+        rd_kafka_t *rk = mock_cluster_new(TOPIC, cluster);
 
-        assert_int_equal(rd_kafka_conf_set(conf, "test.mock.num.brokers", "3", errstr,
-                                           sizeof(errstr)),
-                         RD_KAFKA_CONF_OK);
-        assert_int_equal(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr)),
-                         RD_KAFKA_CONF_OK);
-        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-        assert_non_null(rk);
-        *cluster = rd_kafka_handle_mock_cluster(rk);
-        assert_non_null(*cluster);
-        assert_int_equal(rd_kafka_mock_topic_create(*cluster, TOPIC, 1, 3), 0);
         assert_int_equal(rd_kafka_mock_partition_set_leader(*cluster, TOPIC, 0, 1), 0);
         for (int i = 0; i < LINES; i++)
                 assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC),
@@ -62,7 +47,7 @@ static void a_leader_that_moves_is_asked_again(void **state)
         int64_t low = -1, high = -1;
 
         (void)state;
-        rd_kafka_mock_push_request_errors(cluster, LIST_OFFSETS_API_KEY, 3,
+        rd_kafka_mock_push_request_errors(cluster, MOCK_LIST_OFFSETS, 3,
                                           RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                           RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
                                           RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE);
@@ -83,7 +68,7 @@ static void a_lasting_refusal_is_not_asked_again(void **state)
         int64_t low, high;
 
         (void)state;
-        rd_kafka_mock_push_request_errors(cluster, LIST_OFFSETS_API_KEY, 1,
+        rd_kafka_mock_push_request_errors(cluster, MOCK_LIST_OFFSETS, 1,
                                           RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
         assert_int_equal(client_watermarks(rk, TOPIC, 0, &low, &high, &until),
                          RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
