@@ -157,6 +157,7 @@ static void role_defaults(enum client_role role, const struct config *cfg,
                 lists[n++] = room_defaults;
                 break;
         case CLIENT_SAMPLER:
+        case CLIENT_PLACE: /* its admin requests name the group they are about */
                 lists[n++] = sampler_defaults;
                 break;
         }
@@ -323,7 +324,10 @@ static const char *const role_names[] = {
         [CLIENT_READER]   = "consumer",
         [CLIENT_ROOM]     = "room reader",
         [CLIENT_SAMPLER]  = "room lister",
+        [CLIENT_PLACE]    = "client for your place",
 };
+_Static_assert(sizeof(role_names) / sizeof(role_names[0]) == CLIENT_PLACE + 1,
+               "a name for every role (CLIENT_PLACE is the last)");
 
 /* Sets a list of properties a role needs after the user's settings. */
 static int force(rd_kafka_conf_t *conf, const struct kafka_property *list, enum client_role role)

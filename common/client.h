@@ -34,8 +34,8 @@ enum client_role {
         CLIENT_ROOM,     /* kafka-chat's reader: reads a room by hand, keeps your
                           * place in your group, and is a member of the room's
                           * group (presence) */
-        CLIENT_SAMPLER,  /* reads the ends of partitions by hand (/rooms), or asks
-                          * a group's coordinator afresh (common/place.h) */
+        CLIENT_SAMPLER,  /* reads the ends of partitions by hand (/rooms) */
+        CLIENT_PLACE,    /* asks a group's coordinator afresh (common/place.h) */
 };
 
 typedef void client_delivery_fn(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque);

@@ -35,16 +35,22 @@ static int moved(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
 }
 
+/* A new client at most this often, in ms: while the coordinator is away,
+ * every retry hears "not available" again, and a client made less than
+ * that ago has just asked the cluster where the coordinator is. */
+#define PLACE_RENEW_MS 1000
+
 /* Takes note of an answer: if the coordinator moved, the next request goes
  * through a new client (see place.h). Returns err. */
 static rd_kafka_resp_err_t heard(struct place *pl, rd_kafka_resp_err_t err)
 {
-        const struct client_spec spec = {.role = CLIENT_SAMPLER, .voice = pl->voice};
+        const struct client_spec spec = {.role = CLIENT_PLACE, .voice = pl->voice};
 
-        if (!moved(err))
+        if (!moved(err) || (pl->own.rk && deadline_now_ms() - pl->made_ms < PLACE_RENEW_MS))
                 return err;
         client_destroy(&pl->own);
         pl->made++;
+        pl->made_ms = deadline_now_ms();
         /* The settings were checked at start: what could fail is memory,
          * and then the reader's client asks on. */
         if (client_open(&pl->own, &spec, pl->cfg) == 0)

@@ -22,7 +22,8 @@
  * coordinator" (rdkafka_coord.c; its pull request 3847 is still open). So
  * once an answer says the coordinator is elsewhere, the place's requests
  * go through a client of its own, made then with an empty cache, and made
- * again each time that happens.
+ * again each time that happens (once a second at most: while the
+ * coordinator is away, every retry hears so).
  */
 #ifndef KC_PLACE_H
 #define KC_PLACE_H
@@ -40,6 +41,7 @@ struct place {
         rd_kafka_t *reader;        /* the reader's client: asks until the coordinator moves */
         struct client own;         /* then ours: own.rk NULL until then */
         unsigned made;             /* clients made so far: a request's ticket */
+        long long made_ms;         /* when the last was (deadline_now_ms()) */
         const struct config *cfg;  /* the settings to make it with (outlive the place) */
         const struct voice *voice;
 };

@@ -158,6 +158,28 @@ static void a_commit_of_a_replaced_client_is_not_waited_for(void **state)
         assert_int_equal(err, RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
+/* While the coordinator is away, every answer says so: the place makes a
+ * new client once a second at most, not once an answer. */
+static void an_absent_coordinator_costs_a_client_a_second_at_most(void **state)
+{
+        enum { ANSWERS = 6 };
+        struct fixture *f = *state;
+        long long started = deadline_now_ms();
+        rd_kafka_resp_err_t err;
+
+        for (int i = 0; i < ANSWERS; i++)
+                rd_kafka_mock_push_request_errors(f->cluster, MOCK_OFFSET_FETCH, 1,
+                                                  RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+        for (int i = 0; i < ANSWERS; i++) {
+                (void)committed(&f->place, &err);
+                assert_int_equal(err, RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+        }
+        assert_true(f->place.made >= 1);
+        assert_true(f->place.made <= 1 + (deadline_now_ms() - started) / 1000);
+        /* Once there, the coordinator answers. */
+        assert_int_equal(commit_at(&f->place, 4), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -165,6 +187,8 @@ int main(void)
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(a_commit_of_a_replaced_client_is_not_waited_for,
                                                 setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        an_absent_coordinator_costs_a_client_a_second_at_most, setup, teardown),
         };
 
         alarm(120); /* a wait with no end fails the tests instead of hanging them */
