@@ -711,6 +711,8 @@ int client_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * partition has a leader again and it has caught up. */
 static int leader_on_its_way(rd_kafka_resp_err_t err)
 {
+        if (err == CLIENT_ERR_BROKER_LEFT) /* not in every librdkafka's enum */
+                return 1;
         switch (err) {
         case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
         case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:

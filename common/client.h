@@ -65,6 +65,13 @@ struct client {
         const struct voice *voice;    /* where its diagnostics go; NULL: stderr */
 };
 
+/* Newer librdkafka (2.14.2; not 2.8.0 nor 2.0.2, whose headers do not name
+ * it: RD_KAFKA_RESP_ERR__DESTROY_BROKER) ends the requests on its way to a
+ * broker that left the cluster's metadata, a broker down or restarting,
+ * with "broker handle destroyed without termination". Asked again, the
+ * broker that takes over answers: it passes like a broken connection. */
+#define CLIENT_ERR_BROKER_LEFT ((rd_kafka_resp_err_t)-137)
+
 /* What a program asks of the factory. */
 struct client_spec {
         enum client_role role;

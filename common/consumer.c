@@ -327,7 +327,7 @@ static int coordinator_on_its_way(rd_kafka_resp_err_t err)
                err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
                err == RD_KAFKA_RESP_ERR__WAIT_COORD ||
                err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-               err == RD_KAFKA_RESP_ERR__TRANSPORT;
+               err == RD_KAFKA_RESP_ERR__TRANSPORT || err == CLIENT_ERR_BROKER_LEFT;
 }
 
 rd_kafka_resp_err_t consumer_committed(struct consumer *c,

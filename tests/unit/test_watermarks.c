@@ -58,6 +58,23 @@ static void a_leader_that_moves_is_asked_again(void **state)
         rd_kafka_destroy(rk);
 }
 
+/* A broker that left the cluster's metadata (down, restarting) fails what
+ * newer librdkafka had on its way to it: asked again, another answers. */
+static void a_leader_that_left_the_cluster_is_asked_again(void **state)
+{
+        rd_kafka_mock_cluster_t *cluster;
+        rd_kafka_t *rk = mock_producer(&cluster);
+        struct deadline until = deadline_in(10000);
+        int64_t low = -1, high = -1;
+
+        (void)state;
+        rd_kafka_mock_push_request_errors(cluster, MOCK_LIST_OFFSETS, 1, CLIENT_ERR_BROKER_LEFT);
+        assert_int_equal(client_watermarks(rk, TOPIC, 0, &low, &high, &until),
+                         RD_KAFKA_RESP_ERR_NO_ERROR);
+        assert_int_equal(high, LINES);
+        rd_kafka_destroy(rk);
+}
+
 /* What will not pass by asking again is said at once. */
 static void a_lasting_refusal_is_not_asked_again(void **state)
 {
@@ -109,6 +126,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(a_leader_that_moves_is_asked_again),
+                cmocka_unit_test(a_leader_that_left_the_cluster_is_asked_again),
                 cmocka_unit_test(a_lasting_refusal_is_not_asked_again),
                 cmocka_unit_test(a_dead_leader_costs_no_more_than_the_deadline),
         };
